@@ -1,0 +1,61 @@
+# OpenTXNG — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+WORKERS ?= 4
+export TXNG_DATA_DIR ?= $(CURDIR)/var
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/txng
+
+.PHONY: run test venv install messages migrate demo serve lint typecheck test-sqlite test-postgres bench clean
+
+$(BIN)/txng: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+venv install: $(BIN)/txng
+
+messages: $(BIN)/txng
+	@cd src/txng && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
+
+migrate: messages
+	$(BIN)/txng migrate --noinput -v 0
+	$(BIN)/txng collectstatic --noinput -v 0
+
+demo: migrate
+	$(BIN)/txng demo-data
+
+# Serves in the foreground on 127.0.0.1:$(PORT) with a production server (gunicorn).
+run: demo
+	@echo "OpenTXNG: http://127.0.0.1:$(PORT)/  (back office: /admin/, API docs: /api/docs)"
+	exec $(BIN)/gunicorn txng.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
+		--threads 2 --worker-class gthread --access-logfile - --graceful-timeout 10 --timeout 120
+
+lint: $(BIN)/txng
+	$(BIN)/ruff check src bench
+	$(BIN)/ruff format --check src bench
+
+typecheck: $(BIN)/txng
+	$(BIN)/mypy
+
+test-sqlite: messages
+	$(BIN)/txng makemigrations --check --dry-run -v 1
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: messages
+	@bash .ci/services postgresql
+	@psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname='txng'" | grep -q 1 \
+		|| psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE txng"
+	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider
+
+test: lint typecheck test-sqlite test-postgres
+
+bench: migrate
+	$(BIN)/python bench/registry.py
+	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/registry.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,38 @@
+"""`txng`: the operator's command. `txng demo-data` runs the management command `demo_data`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+OPERATOR_COMMANDS = """\
+usage: txng COMMAND [options]
+
+Operator commands (txng COMMAND --help for each):
+  demo-data                     load the Can Tho demo data set (idempotent)
+  createadmin                   create a system administrator
+  import-units FILE             load wards/communes from a CSV
+  org create --tax-code MST --name NAME [--kind KIND]
+                                register an organization (approved and published)
+  token create --organization MST [--name NAME]
+                                create an API token; prints it as the last line
+  token list|revoke             list or revoke an organization's tokens
+  migrate, check, shell, ...    any Django management command
+
+Environment: TXNG_DATA_DIR (default ./var), TXNG_DATABASE_URL (postgresql://...), TXNG_SECRET_KEY.
+"""
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "txng.settings")
+    argv = sys.argv[1:]
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        sys.stdout.write(OPERATOR_COMMANDS)
+        return
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["txng", argv[0].replace("-", "_"), *argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SHARED_DIR = Path(os.environ.get("TXNG_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Tests render templates without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    return SHARED_DIR

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from typing import Any
+
+from txng.core.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo_data
+from txng.core.management.base import OperatorCommand
+
+
+class Command(OperatorCommand):
+    help = "Load the Cần Thơ demo data set (idempotent) and print the demo logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        counts = load_demo_data()
+        self.stdout.write("Demo data: " + ", ".join(f"{count} {name}" for name, count in counts.items()))
+        self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
+        for username, role in DEMO_LOGINS:
+            self.stdout.write(f"  {username:<18} {role}")
