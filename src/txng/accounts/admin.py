@@ -18,7 +18,7 @@ class AdminOnly:
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     list_display = ["username", "full_name", "email", "is_superuser", "is_active"]
     fieldsets = (*BaseUserAdmin.fieldsets, ("OpenTXNG", {"fields": ("full_name", "phone")}))  # type: ignore[misc]
 

@@ -93,9 +93,7 @@ class OrganizationMembership(models.Model):
     class Meta:
         verbose_name = _("organization membership")
         verbose_name_plural = _("organization memberships")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "organization"], name="organization_membership_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="organization_membership_unique")]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.organization} ({self.get_role_display()})"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-
 if TYPE_CHECKING:
     from txng.accounts.models import ApiToken, User
 
@@ -113,5 +112,3 @@ def principal_for_request(request: object) -> Principal:
     principal = principal_for_user(user) if user is not None and user.is_authenticated else PUBLIC
     request._txng_principal = principal  # type: ignore[attr-defined]
     return principal
-
-

@@ -17,7 +17,7 @@ from txng.core.audit import audit_record
 from txng.core.errors import PermissionDenied, ServiceError
 from txng.registry.models import Organization
 
-TOKEN_PREFIX = "txng_"
+TOKEN_PREFIX = "txng_"  # noqa: S105 - a public prefix, not a secret
 # last_used_at is a hint for owners, not a log: writing it on every request would make every API
 # call a write transaction.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -105,7 +105,9 @@ def user_create(
     else:
         user.set_unusable_password()
     user.save()
-    audit_record(actor=actor, action="user.create", obj=user, changes={"username": username, "is_superuser": is_superuser})
+    audit_record(
+        actor=actor, action="user.create", obj=user, changes={"username": username, "is_superuser": is_superuser}
+    )
     return user
 
 
@@ -133,5 +135,7 @@ def agency_member_add(
     if role not in AgencyMembership.Role.values:
         raise ServiceError(_("Unknown role."), code="invalid-choice", field="role")
     membership, _created = AgencyMembership.objects.update_or_create(user=user, agency=agency, defaults={"role": role})
-    audit_record(actor=actor, action="agency_membership.set", obj=membership, changes={"user": user.username, "role": role})
+    audit_record(
+        actor=actor, action="agency_membership.set", obj=membership, changes={"user": user.username, "role": role}
+    )
     return membership

@@ -39,7 +39,6 @@ def organization_q(principal: Principal, prefix: str = "") -> Q:
     return q
 
 
-
 def product_q(principal: Principal) -> Q:
     """Filter for products the principal may read."""
     if principal.sees_everything:

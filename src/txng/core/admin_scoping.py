@@ -40,7 +40,7 @@ class ScopedAdmin(admin.ModelAdmin[ModelT], Generic[ModelT]):
         value = obj
         for part in self.organization_field.split("__"):
             value = getattr(value, part, None)
-        return value  # type: ignore[return-value]
+        return value if isinstance(value, int) else None
 
     def _may_edit(self, request: HttpRequest, obj: Any = None) -> bool:
         principal = self.principal(request)

@@ -17,7 +17,12 @@ import orjson
 
 from txng.epcis import fields as f
 from txng.epcis import vocabulary as voc
-from txng.epcis.validation import EPCISValidationError, validate_events
+from txng.epcis.validation import (
+    EPCISValidationError,
+    Problem,
+    raise_problems,
+    validate_events,
+)
 
 JSON_TYPES: Final = frozenset(("application/json", "application/ld+json"))
 XML_TYPES: Final = frozenset(("application/xml", "text/xml"))
@@ -41,6 +46,10 @@ class EPCISDocument:
     hash_ignore_fields: tuple[str, ...] = ()
     is_single_event: bool = False
     source_syntax: str = "json"
+    # Problems only the input syntax can have (XML element order); raised on validation.
+    syntax_problems: list[Problem] = field(default_factory=list)
+    # Accepted but suspicious (e.g. a wrong check digit in an EPC); for the capture job.
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def parse_document(body: bytes, content_type: str, *, max_events: int = 10_000,
@@ -67,9 +76,12 @@ def parse_document(body: bytes, content_type: str, *, max_events: int = 10_000,
     for event in document.events:
         normalise_event(event)
     if validate:
+        if document.syntax_problems:
+            raise_problems(document.syntax_problems)
         pointer = "" if document.is_single_event else "/epcisBody/eventList"
-        validate_events(document.events, document.namespaces, pointer,
-                        is_legacy=document.schema_version.startswith("1."))
+        document.warnings = validate_events(
+            document.events, document.namespaces, pointer,
+            is_legacy=document.schema_version.startswith("1."))
     return document
 
 
@@ -160,9 +172,11 @@ def _json_event_list(root: dict[str, Any], kind: str) -> list[Any]:
 
 
 def _ignore_fields(root: Mapping[str, Any]) -> tuple[str, ...]:
-    for key, value in root.items():
-        if key.endswith(":ignoreFields") and isinstance(value, list):
-            return tuple(v for v in value if isinstance(v, str))
+    results = (root.get("epcisBody") or {}).get("queryResults")
+    for holder in (root, results if isinstance(results, dict) else {}):
+        for key, value in holder.items():
+            if key.endswith(":ignoreFields") and isinstance(value, list):
+                return tuple(v for v in value if isinstance(v, str))
     return ()
 
 

@@ -9,8 +9,8 @@ from typing import Any, Final
 
 from txng.epcis import fields as f
 from txng.epcis import vocabulary as voc
-from txng.epcis._identifiers import (
-    GS1Error,
+from txng.gs1 import GS1Error
+from txng.gs1.identifiers import (
     validate_epc,
     validate_epc_class,
     validate_location,
@@ -40,6 +40,10 @@ _GS1_KEY_RE: Final = re.compile(
     r"urn:epc:|https?://[^/?#]+(/[^?#]*)?/(00|01|253|255|401|402|414|417|8003|8004|8006"
     r"|8010|8017|8018)/"
 )
+# Identifier content errors that do not reject a capture (they become warnings): EPCIS
+# 2.0 types these fields as plain URIs, and an observer must be able to record a code
+# printed wrongly by someone else (DESIGN.md §3); the shape of the URI is still enforced.
+_WARNING_CODES: Final = frozenset(("check-digit", "format"))
 _PARTY_TYPES: Final = frozenset(("owning_party", "possessing_party"))
 
 
@@ -49,6 +53,7 @@ class Problem:
 
     pointer: str
     detail: str
+    is_warning: bool = False
 
 
 @dataclass(eq=False)
@@ -118,7 +123,9 @@ class _Checker:
         try:
             check(value)
         except GS1Error as error:
-            self.add(pointer, f"{name} {value!r} is not a valid GS1 identifier: {error}")
+            self.problems.append(Problem(
+                pointer, f"{name} {value!r} is not a valid GS1 identifier: {error}",
+                is_warning=error.code in _WARNING_CODES))
 
     def vocab(self, pointer: str, kind: str, value: object) -> None:
         name = voc.label(kind)
@@ -235,15 +242,19 @@ def validate_event(event: Mapping[str, Any], namespaces: Mapping[str, str], *,
 
 
 def validate_events(events: list[dict[str, Any]], namespaces: Mapping[str, str],
-                    pointer: str = "/epcisBody/eventList", *, is_legacy: bool = False) -> None:
-    """Raise EPCISValidationError naming every problem found in the events."""
+                    pointer: str = "/epcisBody/eventList", *,
+                    is_legacy: bool = False) -> list[Problem]:
+    """Raise EPCISValidationError naming every error in the events; return the warnings."""
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     for index, event in enumerate(events):
         for problem in validate_event(event, namespaces, is_legacy=is_legacy):
-            problems.append(Problem(f"{pointer}/{index}{problem.pointer}",
-                                    f"event {index}: {problem.detail}"))
+            located = Problem(f"{pointer}/{index}{problem.pointer}",
+                              f"event {index}: {problem.detail}", problem.is_warning)
+            (warnings if problem.is_warning else problems).append(located)
     if problems:
         raise_problems(problems)
+    return warnings
 
 
 def raise_problems(problems: list[Problem]) -> None:

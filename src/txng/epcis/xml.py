@@ -10,7 +10,7 @@ from lxml import etree
 
 from txng.epcis import fields as f
 from txng.epcis.document import EPCISDocument, check_event_count
-from txng.epcis.validation import EPCISValidationError
+from txng.epcis.validation import EPCISValidationError, Problem
 from txng.epcis.xml_render import render_xml
 
 __all__ = ["parse_xml", "render_xml"]
@@ -90,6 +90,7 @@ class _Reader:
         self.root = root
         self.max_events = max_events
         self.namespaces: dict[str, str] = {}
+        self.problems: list[Problem] = []
         self.prefix_of: dict[str, str] = {}
         root_ns, _ = _split(root.tag)
         self.strict_order = root_ns in (None, "urn:epcglobal:epcis:xsd:2",
@@ -120,7 +121,7 @@ class _Reader:
         if kind in f.EVENT_FIELDS:
             event = self.event(self.root, 0)
             return EPCISDocument([event], self.namespaces, is_single_event=True,
-                                 source_syntax="xml")
+                                 source_syntax="xml", syntax_problems=self.problems)
         if kind not in ("EPCISDocument", "EPCISQueryDocument"):
             raise _fail(f"root element <{kind}> is neither an EPCIS document nor an event")
         event_list = next((el for el in self.root.iter("{*}EventList", "EventList")), None)
@@ -132,7 +133,8 @@ class _Reader:
         document = EPCISDocument(
             events, self.namespaces,
             schema_version=self.root.get("schemaVersion", "2.0"),
-            creation_date=self.root.get("creationDate"), source_syntax="xml")
+            creation_date=self.root.get("creationDate"), source_syntax="xml",
+            syntax_problems=self.problems)
         self._header(document)
         return document
 
@@ -157,10 +159,10 @@ class _Reader:
                 instance = el.find(f".//{{{SBDH}}}InstanceIdentifier")
                 if instance is not None:
                     document.instance_identifier = _text(instance)
-            elif local == "ignoreFields":
-                document.hash_ignore_fields = tuple(
-                    self.key(child.tag, child.prefix) for child in el
-                    if isinstance(child.tag, str))
+        for el in self.root.iter("{*}ignoreFields"):
+            document.hash_ignore_fields = tuple(
+                self.key(child.tag, child.prefix) for child in el if isinstance(child.tag, str))
+            break
 
     def _sbdh_party(self, header: etree._Element, role: str) -> str | None:
         identifier = header.find(f".//{{{SBDH}}}{role}/{{{SBDH}}}Identifier")
@@ -181,16 +183,19 @@ class _Reader:
         for child in self._flat(el):
             name = self.key(child.tag, child.prefix)
             if name in event and name != "certificationInfo" and ":" not in name:
-                raise _fail(f"event {index}: element <{name}> appears twice", pointer)
+                self.problems.append(Problem(f"{pointer}/{name}",
+                                             f"event {index}: element <{name}> appears twice"))
             if ":" in name:
                 _put(event, name, self.generic(child))
                 continue
             if is_strict and name in order:
                 position = order.index(name)
                 if position < last:
-                    raise _fail(
+                    self.problems.append(Problem(
+                        f"{pointer}/{name}",
                         f"event {index}: element <{name}> is out of order; EPCIS XML requires "
-                        f"the XSD sequence ({', '.join(order)})", f"{pointer}/{name}")
+                        f"the XSD sequence ({', '.join(order)})"))
+                    is_strict = False  # one report per event is enough
                 last = position
             _put(event, name, self.field(name, child))
         return event

@@ -292,7 +292,7 @@ def check_ai_associations(ais: Sequence[tuple[str, str]]) -> None:
             raise GS1Error(f"AI ({ai}) is repeated with different values.", DUPLICATE_AI, ai=ai)
     present = frozenset(seen)
     table = ai_table()
-    for ai in present:
+    for ai in seen:  # message order, so the error names the first offending AI
         definition = table.get(ai)
         if definition is None:
             continue

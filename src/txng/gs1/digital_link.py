@@ -312,6 +312,16 @@ def _escape(value: str, *, is_query: bool) -> str:
     return quote_plus(value, safe="") if is_query else quote(value, safe="")
 
 
+@functools.lru_cache(maxsize=64)
+def _base_stem(base: str) -> str:
+    # The reference engine trims one trailing slash; the base must be http(s) with a domain.
+    stem = base[:-1] if base.endswith("/") else base
+    if not _URI_CHARACTERS.fullmatch(stem) or "?" in stem or "#" in stem:
+        raise GS1Error(f"Not a usable Digital Link base URI: {base!r}.", URI_SYNTAX)
+    _split_authority(stem + "/")
+    return stem
+
+
 def build_digital_link(
     base: str,
     ais: Sequence[tuple[str, str]],
@@ -324,7 +334,7 @@ def build_digital_link(
     The first primary-key AI is the key; the qualifier path with most matching AIs orders the
     path; the other AIs become query attributes, fixed-length ones first (reference engine).
     """
-    _split_authority(base if base.endswith("/") else base + "/")
+    stem = _base_stem(base)
     entries = [(ai, value, lookup_ai(ai, permit_unknown_ais=permit_unknown_ais)) for ai, value in ais]
     for _, value, definition in entries:
         check_definition_value(definition, value)
@@ -338,10 +348,10 @@ def build_digital_link(
         count = sum(1 for ai, _, _ in entries if ai in sequence[1:])
         if count > best_count:  # strictly more: ties keep the first in sort order
             best, best_count = sequence, count
-    values = {}
+    values: dict[str, str] = {}
     for ai, value, _ in entries:
         values.setdefault(ai, value)
-    parts = [base.rstrip("/") if base.endswith("/") else base]
+    parts = [stem]
     for ai in best:
         if ai in values:
             parts.append(f"/{ai}/{_escape(values[ai], is_query=False)}")

@@ -91,7 +91,9 @@ class OrganizationAdmin(ScopedAdmin[Organization]):
         # Profile changes are proposals that go through review, like in the portal.
         data = {
             name if name != "administrative_unit" else "administrative_unit_id": (
-                form.cleaned_data[name].pk if name == "administrative_unit" and form.cleaned_data[name] else form.cleaned_data[name]
+                form.cleaned_data[name].pk
+                if name == "administrative_unit" and form.cleaned_data[name]
+                else form.cleaned_data[name]
             )
             for name in form.changed_data
             if name in services.ORGANIZATION_PROFILE_FIELDS or name == "administrative_unit"
@@ -103,9 +105,9 @@ class OrganizationAdmin(ScopedAdmin[Organization]):
                 messages.info(request, _("Your changes were saved as a draft revision; submit it for review."))
             else:
                 created = services.organization_create(
-                    actor=self.principal(request), tax_code=form.cleaned_data["tax_code"], **{
-                        k: v for k, v in data.items() if k not in {"tax_code"}
-                    }
+                    actor=self.principal(request),
+                    tax_code=form.cleaned_data["tax_code"],
+                    **{k: v for k, v in data.items() if k not in {"tax_code"}},
                 )
                 obj.pk = created.pk
         except ServiceError as error:
@@ -148,7 +150,9 @@ class ProductAdmin(ScopedAdmin[Product]):
     def save_model(self, request: HttpRequest, obj: Product, form: ModelForm[Product], change: bool) -> None:
         data = {
             (name if name != "product_group" else "product_group"): (
-                form.cleaned_data[name].code if name == "product_group" and form.cleaned_data[name] else form.cleaned_data[name]
+                form.cleaned_data[name].code
+                if name == "product_group" and form.cleaned_data[name]
+                else form.cleaned_data[name]
             )
             for name in form.changed_data
             if name in services.PRODUCT_PROFILE_FIELDS or name == "product_group"

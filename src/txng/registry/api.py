@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from txng.accounts.auth import ANYONE, AUTHENTICATED, principal_of
@@ -99,6 +99,18 @@ def products(request: HttpRequest, q: str = "", group: str = "") -> object:
     return selectors.product_list(principal=principal_of(request), search=q[:100], group=group)
 
 
+@router.post("/products/import", response=ProductImportOut, auth=AUTHENTICATED)
+def product_import(request: HttpRequest, payload: ProductImportIn, organization: str | None = None) -> object:
+    acting = _acting_organization(request, organization)
+    result = services.products_import(
+        actor=principal_of(request),
+        organization=acting,
+        rows=[row.model_dump(exclude_defaults=True) for row in payload.products],
+        dry_run=payload.dry_run,
+    )
+    return {"created": len(result.created), "errors": result.errors}
+
+
 @router.get("/products/{gtin}", response=ProductOut, auth=ANYONE)
 def product(request: HttpRequest, gtin: str) -> object:
     return selectors.product_get(principal=principal_of(request), gtin=gtin)
@@ -118,21 +130,9 @@ def _acting_organization(request: HttpRequest, tax_code: str | None) -> Organiza
 
 
 @router.post("/products", response={201: ProductOut}, auth=AUTHENTICATED)
-def product_create(request: HttpRequest, payload: ProductIn, organization: str | None = None) -> tuple[int, object]:
+def product_create(request: HttpRequest, payload: ProductIn, organization: str | None = None) -> Status:
     acting = _acting_organization(request, organization)
     created = services.product_create(
         actor=principal_of(request), organization=acting, **payload.model_dump(exclude_defaults=True)
     )
-    return 201, created
-
-
-@router.post("/products/import", response=ProductImportOut, auth=AUTHENTICATED)
-def product_import(request: HttpRequest, payload: ProductImportIn, organization: str | None = None) -> object:
-    acting = _acting_organization(request, organization)
-    result = services.products_import(
-        actor=principal_of(request),
-        organization=acting,
-        rows=[row.model_dump(exclude_defaults=True) for row in payload.products],
-        dry_run=payload.dry_run,
-    )
-    return {"created": len(result.created), "errors": result.errors}
+    return Status(201, created)

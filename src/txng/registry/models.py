@@ -230,10 +230,20 @@ class Certification(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="certifications")
     facility = models.ForeignKey(
-        Facility, verbose_name=_("facility"), null=True, blank=True, on_delete=models.CASCADE, related_name="certifications"
+        Facility,
+        verbose_name=_("facility"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="certifications",
     )
     product = models.ForeignKey(
-        Product, verbose_name=_("product"), null=True, blank=True, on_delete=models.CASCADE, related_name="certifications"
+        Product,
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="certifications",
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     number = models.CharField(_("certificate number"), max_length=100)
@@ -313,7 +323,7 @@ class Gs1Prefix(models.Model):
     @property
     def capacity(self) -> int:
         # GTIN-13 body = prefix + item reference (12 digits before the check digit).
-        return 10 ** (12 - len(self.prefix))
+        return int(10 ** (12 - len(self.prefix)))
 
 
 class AllocatedNumber(models.Model):

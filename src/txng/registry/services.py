@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from txng.accounts.principal import Principal
 from txng.accounts.visibility import can_edit_organization
-from txng.core.audit import audit_entry, audit_record, audit_record_many, diff_fields
+from txng.core.audit import audit_record, diff_fields
 from txng.core.choices import Sector
 from txng.core.errors import Conflict, PermissionDenied, ServiceError
 from txng.gs1.checkdigit import gs1_check_digit
@@ -88,7 +87,9 @@ def _check_lengths(data: Mapping[str, Any]) -> None:
 def _clean_organization_data(data: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(data) - set(ORGANIZATION_PROFILE_FIELDS)
     if unknown:
-        raise ServiceError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}, code="unknown-field")
+        raise ServiceError(
+            _("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}, code="unknown-field"
+        )
     cleaned = {key: (value.strip() if isinstance(value, str) else value) for key, value in data.items()}
     if "name" in cleaned and not cleaned["name"]:
         raise ServiceError(_("The legal name is required."), code="required", field="name")
@@ -130,7 +131,9 @@ def organization_create(
     data = _clean_organization_data({"name": name, "kind": kind, **profile})
     for sector in sectors:
         if sector not in Sector.values:
-            raise ServiceError(_("Unknown sector %(sector)s.") % {"sector": sector}, code="invalid-choice", field="sectors")
+            raise ServiceError(
+                _("Unknown sector %(sector)s.") % {"sector": sector}, code="invalid-choice", field="sectors"
+            )
     if Organization.objects.filter(tax_code=tax_code).exists():
         raise Conflict(
             _("An organization with tax code %(code)s already exists.") % {"code": tax_code},
@@ -146,7 +149,9 @@ def organization_create(
             code="duplicate-tax-code",
             field="tax_code",
         ) from error
-    OrganizationSector.objects.bulk_create(OrganizationSector(organization=organization, sector=s) for s in set(sectors))
+    OrganizationSector.objects.bulk_create(
+        OrganizationSector(organization=organization, sector=s) for s in set(sectors)
+    )
     audit_record(actor=actor, action="organization.create", obj=organization, changes={"tax_code": tax_code, **data})
     revision = revision_open(actor=actor, organization=organization, data=data)
     if approve:
@@ -177,7 +182,10 @@ def organization_sectors_set(*, actor: Principal, organization: Organization, se
         OrganizationSector(organization=organization, sector=s) for s in wanted - current
     )
     audit_record(
-        actor=actor, action="organization.sectors", obj=organization, changes={"sectors": [sorted(current), sorted(wanted)]}
+        actor=actor,
+        action="organization.sectors",
+        obj=organization,
+        changes={"sectors": [sorted(current), sorted(wanted)]},
     )
 
 
@@ -213,7 +221,9 @@ class ImportResult:
 def _clean_product_row(row: Mapping[str, Any], groups: Mapping[str, int]) -> dict[str, Any]:
     unknown = set(row) - {"gtin", "product_group", *PRODUCT_PROFILE_FIELDS}
     if unknown:
-        raise ServiceError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}, code="unknown-field")
+        raise ServiceError(
+            _("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}, code="unknown-field"
+        )
     data = {key: (value.strip() if isinstance(value, str) else value) for key, value in row.items()}
     data["gtin"] = validate_gtin(str(data.get("gtin") or ""))
     if not data.get("name"):
@@ -225,11 +235,11 @@ def _clean_product_row(row: Mapping[str, Any], groups: Mapping[str, int]) -> dic
                 _("Unknown product group %(group)s.") % {"group": group}, code="unknown-group", field="product_group"
             )
         data["product_group_id"] = groups[group]
-    shelf_life = data.get("shelf_life_days")
-    if shelf_life not in (None, ""):
+    raw_shelf_life = data.get("shelf_life_days")
+    if raw_shelf_life not in (None, ""):
         try:
-            shelf_life = int(shelf_life)
-        except (TypeError, ValueError):
+            shelf_life = int(str(raw_shelf_life))
+        except ValueError:
             shelf_life = -1
         if shelf_life < 0 or shelf_life > 36500:
             raise ServiceError(_("Shelf life must be a whole number of days."), code="invalid", field="shelf_life_days")
@@ -291,7 +301,7 @@ def products_import(
                     "duplicate-gtin",
                 )
             )
-    if result.errors or dry_run:
+    if result.errors or dry_run or not cleaned:
         result.errors.sort(key=lambda e: e.row)
         return result
     status = ReviewStatus.PUBLISHED if publish else ReviewStatus.DRAFT
@@ -299,21 +309,19 @@ def products_import(
         Product(organization=organization, review_status=status, is_published=publish, **data) for _, data in cleaned
     ]
     with transaction.atomic():
-        for start in range(0, len(products), 2000):
-            Product.objects.bulk_create(products[start : start + 2000])
+        Product.objects.bulk_create(products, batch_size=5000)
         if products and products[0].pk is None:  # backends that do not return ids
             by_gtin = dict(Product.objects.filter(gtin__in=gtins).values_list("gtin", "pk"))
             for product in products:
                 product.pk = by_gtin[product.gtin]
         revisions_open_for_new_products(actor=actor, products=products, published=publish)
-        audit_record_many(
-            audit_entry(
-                actor=actor,
-                action="product.create",
-                obj=product,
-                changes={"gtin": product.gtin, **{k: getattr(product, k) for k in PRODUCT_PROFILE_FIELDS}},
-            )
-            for product in products
+        # One entry per import: each product's own first revision already records its data, author
+        # and time, so a row per product here would only repeat it (and halve import speed).
+        audit_record(
+            actor=actor,
+            action="product.import" if len(products) > 1 else "product.create",
+            obj=products[0] if len(products) == 1 else organization,
+            changes={"count": len(products), "published": publish, "gtins": [product.gtin for product in products]},
         )
     result.created = products
     return result
@@ -328,7 +336,9 @@ def product_create(
     )
     if result.errors:
         error = result.errors[0]
-        raise (Conflict if error.code == "duplicate-gtin" else ServiceError)(error.message, code=error.code, field=error.field)
+        raise (Conflict if error.code == "duplicate-gtin" else ServiceError)(
+            error.message, code=error.code, field=error.field
+        )
     return result.created[0]
 
 
@@ -364,7 +374,9 @@ def _validate_boundary(boundary: Any) -> dict[str, Any] | None:
     if boundary in (None, "", {}):
         return None
     if not isinstance(boundary, dict) or boundary.get("type") not in {"Polygon", "MultiPolygon"}:
-        raise ServiceError(_("The boundary must be a GeoJSON Polygon or MultiPolygon."), code="geojson", field="boundary")
+        raise ServiceError(
+            _("The boundary must be a GeoJSON Polygon or MultiPolygon."), code="geojson", field="boundary"
+        )
     polygons = boundary.get("coordinates")
     if boundary["type"] == "Polygon":
         polygons = [polygons]
@@ -398,7 +410,10 @@ def facility_create(*, actor: Principal, organization: Organization, kind: str, 
     data["longitude"] = _parse_decimal(data.get("longitude"), "longitude", Decimal(-180), Decimal(180))
     data["area_hectares"] = _parse_decimal(data.get("area_hectares"), "area_hectares", Decimal(0), Decimal(10**7))
     data["boundary"] = _validate_boundary(data.get("boundary"))
-    if data.get("gln") and Facility.objects.filter(gln=data["gln"], gln_extension=data.get("gln_extension", "")).exists():
+    if (
+        data.get("gln")
+        and Facility.objects.filter(gln=data["gln"], gln_extension=data.get("gln_extension", "")).exists()
+    ):
         raise Conflict(_("This GLN is already used by another facility."), code="duplicate-gln", field="gln")
     facility = Facility.objects.create(organization=organization, kind=kind, name=name.strip(), **data)
     audit_record(actor=actor, action="facility.create", obj=facility, changes={"kind": kind, "name": name, **data})
@@ -549,9 +564,7 @@ def administrative_units_import(*, path: Path, valid_from: datetime.date | None 
         reader = csv.DictReader(handle)
         required = {"code", "name", "type"}
         if not reader.fieldnames or not required <= set(reader.fieldnames):
-            raise ServiceError(
-                _("The file needs the columns code, name, type."), code="missing-columns", field="file"
-            )
+            raise ServiceError(_("The file needs the columns code, name, type."), code="missing-columns", field="file")
         rows = list(reader)
     kinds = {"phường": AdministrativeUnit.Kind.WARD, "xã": AdministrativeUnit.Kind.COMMUNE}
     for number, row in enumerate(rows, start=2):
@@ -578,5 +591,3 @@ def administrative_units_import(*, path: Path, valid_from: datetime.date | None 
                 },
             )
     return len(rows)
-
-

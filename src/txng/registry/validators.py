@@ -70,7 +70,9 @@ def validate_gln(value: str, field: str = "gln") -> str:
     if not re.fullmatch(r"\d{13}", gln):
         raise ServiceError(_("GLN must have exactly 13 digits."), code="gln-format", field=field)
     if gs1_check_digit(gln[:12]) != gln[12]:
-        raise ServiceError(_("GLN %(value)s has a wrong check digit.") % {"value": gln}, code="gln-check-digit", field=field)
+        raise ServiceError(
+            _("GLN %(value)s has a wrong check digit.") % {"value": gln}, code="gln-check-digit", field=field
+        )
     return gln
 
 

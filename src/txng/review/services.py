@@ -13,15 +13,22 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from txng.accounts.principal import Principal
 from txng.accounts.visibility import can_edit_organization
-from txng.core.audit import audit_entry, audit_record, audit_record_many
+from txng.core.audit import audit_record
 from txng.core.errors import PermissionDenied, ServiceError
 from txng.registry.models import Organization, Product, ReviewStatus
 from txng.registry.services import ORGANIZATION_PROFILE_FIELDS, PRODUCT_PROFILE_FIELDS, apply_profile
 from txng.review.models import ProfileRevision
 
+_ACTION_NAMES = {
+    "submit": gettext_lazy("submitted"),
+    "approve": gettext_lazy("approved"),
+    "reject": gettext_lazy("rejected"),
+    "publish": gettext_lazy("published"),
+}
 OPEN_STATUSES = (ReviewStatus.DRAFT, ReviewStatus.SUBMITTED, ReviewStatus.REJECTED, ReviewStatus.APPROVED)
 
 
@@ -49,7 +56,7 @@ def _transition(
     if revision.status not in allowed_from:
         raise ServiceError(
             _("This revision is %(status)s; it cannot be %(action)s.")
-            % {"status": revision.get_status_display(), "action": _(action)},
+            % {"status": revision.get_status_display(), "action": _ACTION_NAMES[action]},
             code="invalid-transition",
         )
     old = revision.status
@@ -62,7 +69,12 @@ def _transition(
         actor=actor,
         action=f"revision.{action}",
         obj=revision,
-        changes={"status": [old, to], "subject": revision.subject, "object_id": row.pk, **({"note": note} if note else {})},
+        changes={
+            "status": [old, to],
+            "subject": revision.subject,
+            "object_id": row.pk,
+            **({"note": note} if note else {}),
+        },
     )
 
 
@@ -128,11 +140,7 @@ def revisions_open_for_new_products(*, actor: Principal, products: Sequence[Prod
         )
         for product in products
     ]
-    ProfileRevision.objects.bulk_create(revisions, batch_size=2000)
-    if published:
-        audit_record_many(
-            audit_entry(actor=actor, action="revision.publish", obj=product, changes={"revision": 1}) for product in products
-        )
+    ProfileRevision.objects.bulk_create(revisions, batch_size=5000)
 
 
 @transaction.atomic

@@ -32,7 +32,7 @@ def two_businesses() -> tuple[Product, Product]:
 
 def test_business_reads_its_own_drafts_but_not_another_businesses(two_businesses: tuple[Product, Product]) -> None:
     # given
-    mine, theirs = two_businesses
+    mine, _theirs = two_businesses
     principal = principal_for_user(business_user(mine.organization))
     # when
     products = set(selectors.product_list(principal=principal))
@@ -60,7 +60,7 @@ def test_business_cannot_create_products_for_another_business(two_businesses: tu
 
 
 def test_sector_officer_sees_only_their_sector(two_businesses: tuple[Product, Product]) -> None:
-    mine, theirs = two_businesses
+    mine, _theirs = two_businesses
     principal = principal_for_user(officer("sector_department", sector="agriculture"))
     assert set(selectors.product_list(principal=principal)) == {mine}
     assert set(selectors.organization_list(principal=principal)) == {mine.organization}
@@ -83,7 +83,9 @@ def test_dost_officer_sees_everything(two_businesses: tuple[Product, Product]) -
     assert set(selectors.product_list(principal=principal)) == set(two_businesses)
 
 
-def test_public_sees_only_published_products_of_published_organizations(two_businesses: tuple[Product, Product]) -> None:
+def test_public_sees_only_published_products_of_published_organizations(
+    two_businesses: tuple[Product, Product],
+) -> None:
     mine, theirs = two_businesses
     Product.objects.filter(pk=mine.pk).update(is_published=True)
     Product.objects.filter(pk=theirs.pk).update(is_published=True)
@@ -92,7 +94,9 @@ def test_public_sees_only_published_products_of_published_organizations(two_busi
     assert set(selectors.product_list(principal=PUBLIC)) == {mine}
 
 
-def test_admin_lists_and_opens_only_own_organizations_data(client: Client, two_businesses: tuple[Product, Product]) -> None:
+def test_admin_lists_and_opens_only_own_organizations_data(
+    client: Client, two_businesses: tuple[Product, Product]
+) -> None:
     mine, theirs = two_businesses
     client.force_login(business_user(mine.organization))
     listing = client.get("/admin/registry/product/")
@@ -108,7 +112,9 @@ def test_admin_lists_and_opens_only_own_organizations_data(client: Client, two_b
     assert not theirs.revisions.exists()
 
 
-def test_sector_officer_admin_does_not_list_other_sector(client: Client, two_businesses: tuple[Product, Product]) -> None:
+def test_sector_officer_admin_does_not_list_other_sector(
+    client: Client, two_businesses: tuple[Product, Product]
+) -> None:
     mine, theirs = two_businesses
     client.force_login(officer("sector_department", sector="agriculture"))
     page = client.get("/admin/registry/organization/").content.decode()

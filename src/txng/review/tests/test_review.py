@@ -79,7 +79,9 @@ def test_sector_officers_cannot_publish(draft_product: Product) -> None:
     revision = _revision(draft_product)
     review.revision_submit(actor=owner, revision=revision)
     with pytest.raises(PermissionDenied):
-        review.revision_approve(actor=principal_for_user(officer("sector_department", sector="agriculture")), revision=revision)
+        review.revision_approve(
+            actor=principal_for_user(officer("sector_department", sector="agriculture")), revision=revision
+        )
 
 
 def test_cannot_approve_a_draft_that_was_not_submitted(draft_product: Product) -> None:
