@@ -21,8 +21,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from txng.epcis.document import parse_document  # noqa: E402
-from txng.epcis.hashing import event_hash_id  # noqa: E402
+from txng.epcis.document import parse_document
+from txng.epcis.hashing import event_hash_id
 
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 BIZ_STEPS = ("commissioning", "packing", "shipping", "receiving", "inspecting", "storing")
@@ -55,34 +55,46 @@ def realistic_event(rng: random.Random, index: int) -> dict[str, Any]:
     }
     if kind == 0:  # harvest / commissioning with a lot and ILMD
         event["action"] = "ADD"
-        event["quantityList"] = [{
-            "epcClass": f"urn:epc:class:lgtin:8934567.0{rng.randint(10000, 99999)}.L{index}",
-            "quantity": round(rng.uniform(10, 900), 1), "uom": "KGM"}]
-        event["ilmd"] = {"txng:harvestArea": f"VN-CT-{rng.randint(1, 103):03d}",
-                         "cbvmda:bestBeforeDate": "2026-12-31"}
+        event["quantityList"] = [
+            {
+                "epcClass": f"urn:epc:class:lgtin:8934567.0{rng.randint(10000, 99999)}.L{index}",
+                "quantity": round(rng.uniform(10, 900), 1),
+                "uom": "KGM",
+            }
+        ]
+        event["ilmd"] = {"txng:harvestArea": f"VN-CT-{rng.randint(1, 103):03d}", "cbvmda:bestBeforeDate": "2026-12-31"}
     elif kind == 1:  # packing into a pallet
         event = {k: v for k, v in event.items() if k != "disposition"}
-        event.update(type="AggregationEvent", action="ADD", bizStep="packing",
-                     parentID=f"urn:epc:id:sscc:8934567.{rng.randint(10**9, 10**10 - 1)}",
-                     childEPCs=[_sgtin(rng) for _ in range(rng.randint(2, 6))])
+        event.update(
+            type="AggregationEvent",
+            action="ADD",
+            bizStep="packing",
+            parentID=f"urn:epc:id:sscc:8934567.{rng.randint(10**9, 10**10 - 1)}",
+            childEPCs=[_sgtin(rng) for _ in range(rng.randint(2, 6))],
+        )
     elif kind == 2:  # shipping with transactions and parties
         event["epcList"] = [_sgtin(rng) for _ in range(rng.randint(1, 4))]
         event["bizTransactionList"] = [
             {"type": "po", "bizTransaction": f"urn:epcglobal:cbv:bt:8934567000009:{index}"},
-            {"type": "desadv", "bizTransaction": f"https://example.vn/desadv/{index}"}]
+            {"type": "desadv", "bizTransaction": f"https://example.vn/desadv/{index}"},
+        ]
         event["sourceList"] = [{"type": "owning_party", "source": "urn:epc:id:pgln:8934567.00001"}]
         event["destinationList"] = [
             {"type": "owning_party", "destination": "urn:epc:id:pgln:8934567.00002"},
-            {"type": "location", "destination": "urn:epc:id:sgln:8934567.00002.0"}]
+            {"type": "location", "destination": "urn:epc:id:sgln:8934567.00002.0"},
+        ]
     else:  # cold-chain sensor reading
         event["epcList"] = [_sgtin(rng)]
         event["bizStep"] = "sensor_reporting"
-        event["sensorElementList"] = [{
-            "sensorMetadata": {"time": _time(rng), "deviceID": "urn:epc:id:giai:8934567.T7"},
-            "sensorReport": [
-                {"type": "Temperature", "value": round(rng.uniform(-5, 30), 2), "uom": "CEL"},
-                {"type": "RelativeHumidity", "value": round(rng.uniform(40, 95), 1),
-                 "uom": "P1"}]}]
+        event["sensorElementList"] = [
+            {
+                "sensorMetadata": {"time": _time(rng), "deviceID": "urn:epc:id:giai:8934567.T7"},
+                "sensorReport": [
+                    {"type": "Temperature", "value": round(rng.uniform(-5, 30), 2), "uom": "CEL"},
+                    {"type": "RelativeHumidity", "value": round(rng.uniform(40, 95), 1), "uom": "P1"},
+                ],
+            }
+        ]
     return event
 
 
@@ -90,12 +102,18 @@ def documents(count: int, chunk: int, seed: int) -> list[bytes]:
     """EPCIS JSON-LD capture documents holding `count` events in total."""
     rng = random.Random(seed)
     events = [realistic_event(rng, i) for i in range(count)]
-    return [json.dumps({
-        "@context": [CONTEXT, {"txng": "https://opentxng.example.vn/epcis/"}],
-        "type": "EPCISDocument", "schemaVersion": "2.0",
-        "creationDate": "2026-07-22T00:00:00Z",
-        "epcisBody": {"eventList": events[start:start + chunk]},
-    }).encode() for start in range(0, count, chunk)]
+    return [
+        json.dumps(
+            {
+                "@context": [CONTEXT, {"txng": "https://opentxng.example.vn/epcis/"}],
+                "type": "EPCISDocument",
+                "schemaVersion": "2.0",
+                "creationDate": "2026-07-22T00:00:00Z",
+                "epcisBody": {"eventList": events[start : start + chunk]},
+            }
+        ).encode()
+        for start in range(0, count, chunk)
+    ]
 
 
 def ours(bodies: list[bytes]) -> tuple[list[str], float, float]:

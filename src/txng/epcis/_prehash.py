@@ -38,8 +38,7 @@ def _gather_user_extensions(children: list[Any]) -> list[Any]:
 def _ordered(children: list[Any], order: _Order) -> str:
     extensions = _gather_user_extensions(children)
     positions = _positions(order)
-    present = sorted({(positions[c[0]], c[0]) for c in children
-                      if isinstance(c[0], str) and c[0] in positions})
+    present = sorted({(positions[c[0]], c[0]) for c in children if isinstance(c[0], str) and c[0] in positions})
     out = ""
     consumed: set[str] = set()
     for position, name in present:
@@ -98,8 +97,7 @@ def _generic(children: list[Any]) -> str:
         name, text = child[0], child[1]
         if name in _UNSORTED_NAMES:
             is_sorted = False
-        values.append(name + ("=" + canonical_value(text) if text else "")
-                      + (_generic(child[2]) if child[2] else ""))
+        values.append(name + ("=" + canonical_value(text) if text else "") + (_generic(child[2]) if child[2] else ""))
     if is_sorted:
         values.sort()
     return "".join(values)

@@ -14,7 +14,9 @@ import re
 from collections.abc import Callable
 from typing import Final
 
-_X: Final = r"(?:%2[125-9A-Fa-f]|%3[0-9A-Fa-f]|%4[1-9A-Fa-f]|%5[0-9AaFf]|%6[1-9A-Fa-f]|%7[0-9Aa]|[!')(*+,.0-9:;=A-Za-z_-])"
+_X: Final = (
+    r"(?:%2[125-9A-Fa-f]|%3[0-9A-Fa-f]|%4[1-9A-Fa-f]|%5[0-9AaFf]|%6[1-9A-Fa-f]|%7[0-9Aa]|[!')(*+,.0-9:;=A-Za-z_-])"
+)
 _Y: Final = r"(?:%2[3dfDF]|%3[0-9]|%4[1-9A-Fa-f]|%5[0-9Aa]|[0-9A-Z-])"
 _ITEM13: Final = r"(?:\d{6}\.\d{7}|\d{7}\.\d{6}|\d{8}\.\d{5}|\d{9}\.\d{4}|\d{10}\.\d{3}|\d{11}\.\d{2}|\d{12}\.\d)"
 _LOC12: Final = r"(?:\d{6}\.\d{6}|\d{7}\.\d{5}|\d{8}\.\d{4}|\d{9}\.\d{3}|\d{10}\.\d{2}|\d{11}\.\d|\d{12}\.)"
@@ -39,8 +41,15 @@ def _check_digit(digits: str) -> str:
 
 def _encode(text: str) -> str:
     # GS1 Digital Link 1.4 Table 7-1 characters that EPC URIs may carry unescaped.
-    return (text.replace("!", "%21").replace("(", "%28").replace(")", "%29")
-            .replace("*", "%2A").replace("+", "%2B").replace(",", "%2C").replace(":", "%3A"))
+    return (
+        text.replace("!", "%21")
+        .replace("(", "%28")
+        .replace(")", "%29")
+        .replace("*", "%2A")
+        .replace("+", "%2B")
+        .replace(",", "%2C")
+        .replace(":", "%3A")
+    )
 
 
 def _gtin(uri: str, start: int, dot: int) -> str:
@@ -72,65 +81,98 @@ def _cpi(uri: str, start: int, dot: int, with_serial: bool) -> str:
 
 _Rule = tuple[re.Pattern[str], Callable[[str, int], str]]
 _EPC_RULES: Final[dict[str, _Rule]] = {
-    "urn:epc:id:sgtin": (re.compile(rf"urn:epc:id:sgtin:{_ITEM13}\.{_X}{{1,20}}"),
-                         lambda u, d: "https://id.gs1.org/01/" + _gtin(u, 17, d) + "/21/"
-                         + _encode(u[32:])),
-    "urn:epc:id:sscc": (re.compile(rf"urn:epc:id:sscc:{_fixed(17)}"),
-                        lambda u, d: "https://id.gs1.org/00/" + (
-                            raw := u[d + 1 : d + 2] + u[16:d] + u[d + 2 :]) + _check_digit(raw)),
+    "urn:epc:id:sgtin": (
+        re.compile(rf"urn:epc:id:sgtin:{_ITEM13}\.{_X}{{1,20}}"),
+        lambda u, d: "https://id.gs1.org/01/" + _gtin(u, 17, d) + "/21/" + _encode(u[32:]),
+    ),
+    "urn:epc:id:sscc": (
+        re.compile(rf"urn:epc:id:sscc:{_fixed(17)}"),
+        lambda u, d: "https://id.gs1.org/00/" + (raw := u[d + 1 : d + 2] + u[16:d] + u[d + 2 :]) + _check_digit(raw),
+    ),
     "urn:epc:id:sgln": (re.compile(rf"urn:epc:id:sgln:{_LOC12}\.{_X}{{1,20}}"), _sgln),
-    "urn:epc:id:grai": (re.compile(rf"urn:epc:id:grai:{_ASSET12}\.{_X}{{1,16}}"),
-                        lambda u, d: "https://id.gs1.org/8003/" + (
-                            raw := "0" + u[16:d] + u[d + 1 : d + 1 + 12 - len(u[16:d])])
-                        + _check_digit(raw) + _encode(u[30:])),
-    "urn:epc:id:giai": (re.compile(rf"urn:epc:id:giai:{_var(_X, 30)}"),
-                        lambda u, d: "https://id.gs1.org/8004/" + u[16:d] + _encode(u[d + 1 :])),
-    "urn:epc:id:gsrn": (re.compile(rf"urn:epc:id:gsrn:{_fixed(17)}"),
-                        lambda u, d: "https://id.gs1.org/8018/" + (raw := u[16:d] + u[d + 1 :])
-                        + _check_digit(raw)),
-    "urn:epc:id:gsrnp": (re.compile(rf"urn:epc:id:gsrnp:{_fixed(17)}"),
-                         lambda u, d: "https://id.gs1.org/8017/" + (raw := u[17:d] + u[d + 1 :])
-                         + _check_digit(raw)),
-    "urn:epc:id:gdti": (re.compile(rf"urn:epc:id:gdti:{_ASSET12}{_X}{{1,20}}"),
-                        lambda u, d: "https://id.gs1.org/253/" + _key12(u, 16, d)
-                        + _encode(u[30:])),
-    "urn:epc:id:cpi": (re.compile(rf"urn:epc:id:cpi:{_var(_Y, 30)}\.\d{{1,12}}"),
-                       lambda u, d: _cpi(u, 15, d, True)),
-    "urn:epc:id:sgcn": (re.compile(rf"urn:epc:id:sgcn:{_LOC12}\.\d{{1,12}}"),
-                        lambda u, d: "https://id.gs1.org/255/" + _key12(u, 16, d) + u[30:]),
-    "urn:epc:id:ginc": (re.compile(rf"urn:epc:id:ginc:{_var(_X, 30)}"),
-                        lambda u, d: "https://id.gs1.org/401/" + u[16:d] + _encode(u[d + 1 :])),
-    "urn:epc:id:gsin": (re.compile(rf"urn:epc:id:gsin:{_fixed(16)}"),
-                        lambda u, d: "https://id.gs1.org/402/" + (raw := u[16:d] + u[d + 1 :])
-                        + _check_digit(raw)),
-    "urn:epc:id:itip": (re.compile(rf"urn:epc:id:itip:{_ITEM13}\.\d\d\.\d\d\.{_X}{{1,20}}"),
-                        lambda u, d: "https://id.gs1.org/8006/" + _gtin(u, 16, d) + u[31:33]
-                        + u[34:36] + "/21/" + _encode(u[37:])),
-    "urn:epc:id:upui": (re.compile(rf"urn:epc:id:upui:{_ITEM13}\.{_X}{{1,28}}"),
-                        lambda u, d: "https://id.gs1.org/01/" + _gtin(u, 16, d) + "/235/"
-                        + _encode(u[31:])),
-    "urn:epc:id:pgln": (re.compile(rf"urn:epc:id:pgln:{_LOC12}"),
-                        lambda u, d: "https://id.gs1.org/417/" + _key12(u, 16, d)),
-    "urn:epc:class:lgtin": (re.compile(rf"urn:epc:class:lgtin:{_ITEM13}\.{_X}{{1,20}}"),
-                            lambda u, d: "https://id.gs1.org/01/" + _gtin(u, 20, d) + "/10/"
-                            + _encode(u[35:])),
-    "urn:epc:idpat:sgtin": (re.compile(rf"urn:epc:idpat:sgtin:{_ITEM13}\.\*"),
-                            lambda u, d: "https://id.gs1.org/01/" + _gtin(u, 20, d)),
-    "urn:epc:idpat:grai": (re.compile(rf"urn:epc:idpat:grai:{_ASSET12}\.\*"),
-                           lambda u, d: "https://id.gs1.org/8003/" + (
-                               raw := "0" + u[19:d] + u[d + 1 : d + 1 + 12 - len(u[19:d])])
-                           + _check_digit(raw)),
-    "urn:epc:idpat:gdti": (re.compile(rf"urn:epc:idpat:gdti:{_ASSET12}\.\*"),
-                           lambda u, d: "https://id.gs1.org/253/" + _key12(u, 19, d)),
-    "urn:epc:idpat:sgcn": (re.compile(rf"urn:epc:idpat:sgcn:{_ASSET12}\.\*"),
-                           lambda u, d: "https://id.gs1.org/255/" + _key12(u, 19, d)),
-    "urn:epc:idpat:cpi": (re.compile(rf"urn:epc:idpat:cpi:{_var(_Y, 30)}\.\*"),
-                          lambda u, d: _cpi(u, 18, d, False)),
-    "urn:epc:idpat:itip": (re.compile(rf"urn:epc:idpat:itip:{_ITEM13}\.\d\d\.\d\d\.\*"),
-                           lambda u, d: "https://id.gs1.org/8006/" + _gtin(u, 19, d)
-                           + u[34:36] + u[37:39]),
-    "urn:epc:idpat:upui": (re.compile(rf"urn:epc:idpat:upui:{_ITEM13}\.\*"),
-                           lambda u, d: "https://id.gs1.org/01/" + _gtin(u, 19, d)),
+    "urn:epc:id:grai": (
+        re.compile(rf"urn:epc:id:grai:{_ASSET12}\.{_X}{{1,16}}"),
+        lambda u, d: (
+            "https://id.gs1.org/8003/"
+            + (raw := "0" + u[16:d] + u[d + 1 : d + 1 + 12 - len(u[16:d])])
+            + _check_digit(raw)
+            + _encode(u[30:])
+        ),
+    ),
+    "urn:epc:id:giai": (
+        re.compile(rf"urn:epc:id:giai:{_var(_X, 30)}"),
+        lambda u, d: "https://id.gs1.org/8004/" + u[16:d] + _encode(u[d + 1 :]),
+    ),
+    "urn:epc:id:gsrn": (
+        re.compile(rf"urn:epc:id:gsrn:{_fixed(17)}"),
+        lambda u, d: "https://id.gs1.org/8018/" + (raw := u[16:d] + u[d + 1 :]) + _check_digit(raw),
+    ),
+    "urn:epc:id:gsrnp": (
+        re.compile(rf"urn:epc:id:gsrnp:{_fixed(17)}"),
+        lambda u, d: "https://id.gs1.org/8017/" + (raw := u[17:d] + u[d + 1 :]) + _check_digit(raw),
+    ),
+    "urn:epc:id:gdti": (
+        re.compile(rf"urn:epc:id:gdti:{_ASSET12}{_X}{{1,20}}"),
+        lambda u, d: "https://id.gs1.org/253/" + _key12(u, 16, d) + _encode(u[30:]),
+    ),
+    "urn:epc:id:cpi": (re.compile(rf"urn:epc:id:cpi:{_var(_Y, 30)}\.\d{{1,12}}"), lambda u, d: _cpi(u, 15, d, True)),
+    "urn:epc:id:sgcn": (
+        re.compile(rf"urn:epc:id:sgcn:{_LOC12}\.\d{{1,12}}"),
+        lambda u, d: "https://id.gs1.org/255/" + _key12(u, 16, d) + u[30:],
+    ),
+    "urn:epc:id:ginc": (
+        re.compile(rf"urn:epc:id:ginc:{_var(_X, 30)}"),
+        lambda u, d: "https://id.gs1.org/401/" + u[16:d] + _encode(u[d + 1 :]),
+    ),
+    "urn:epc:id:gsin": (
+        re.compile(rf"urn:epc:id:gsin:{_fixed(16)}"),
+        lambda u, d: "https://id.gs1.org/402/" + (raw := u[16:d] + u[d + 1 :]) + _check_digit(raw),
+    ),
+    "urn:epc:id:itip": (
+        re.compile(rf"urn:epc:id:itip:{_ITEM13}\.\d\d\.\d\d\.{_X}{{1,20}}"),
+        lambda u, d: "https://id.gs1.org/8006/" + _gtin(u, 16, d) + u[31:33] + u[34:36] + "/21/" + _encode(u[37:]),
+    ),
+    "urn:epc:id:upui": (
+        re.compile(rf"urn:epc:id:upui:{_ITEM13}\.{_X}{{1,28}}"),
+        lambda u, d: "https://id.gs1.org/01/" + _gtin(u, 16, d) + "/235/" + _encode(u[31:]),
+    ),
+    "urn:epc:id:pgln": (
+        re.compile(rf"urn:epc:id:pgln:{_LOC12}"),
+        lambda u, d: "https://id.gs1.org/417/" + _key12(u, 16, d),
+    ),
+    "urn:epc:class:lgtin": (
+        re.compile(rf"urn:epc:class:lgtin:{_ITEM13}\.{_X}{{1,20}}"),
+        lambda u, d: "https://id.gs1.org/01/" + _gtin(u, 20, d) + "/10/" + _encode(u[35:]),
+    ),
+    "urn:epc:idpat:sgtin": (
+        re.compile(rf"urn:epc:idpat:sgtin:{_ITEM13}\.\*"),
+        lambda u, d: "https://id.gs1.org/01/" + _gtin(u, 20, d),
+    ),
+    "urn:epc:idpat:grai": (
+        re.compile(rf"urn:epc:idpat:grai:{_ASSET12}\.\*"),
+        lambda u, d: (
+            "https://id.gs1.org/8003/"
+            + (raw := "0" + u[19:d] + u[d + 1 : d + 1 + 12 - len(u[19:d])])
+            + _check_digit(raw)
+        ),
+    ),
+    "urn:epc:idpat:gdti": (
+        re.compile(rf"urn:epc:idpat:gdti:{_ASSET12}\.\*"),
+        lambda u, d: "https://id.gs1.org/253/" + _key12(u, 19, d),
+    ),
+    "urn:epc:idpat:sgcn": (
+        re.compile(rf"urn:epc:idpat:sgcn:{_ASSET12}\.\*"),
+        lambda u, d: "https://id.gs1.org/255/" + _key12(u, 19, d),
+    ),
+    "urn:epc:idpat:cpi": (re.compile(rf"urn:epc:idpat:cpi:{_var(_Y, 30)}\.\*"), lambda u, d: _cpi(u, 18, d, False)),
+    "urn:epc:idpat:itip": (
+        re.compile(rf"urn:epc:idpat:itip:{_ITEM13}\.\d\d\.\d\d\.\*"),
+        lambda u, d: "https://id.gs1.org/8006/" + _gtin(u, 19, d) + u[34:36] + u[37:39],
+    ),
+    "urn:epc:idpat:upui": (
+        re.compile(rf"urn:epc:idpat:upui:{_ITEM13}\.\*"),
+        lambda u, d: "https://id.gs1.org/01/" + _gtin(u, 19, d),
+    ),
 }
 
 _DL_RE: Final = re.compile(
@@ -139,10 +181,22 @@ _DL_RE: Final = re.compile(
     r"|8003|grai|8004|giai)/)(\d{4}[^/]+)(/[^/]+/[^/]+)?[/]?(\?([^?\n]*))?(#([^\n]*))?)|(/[A-Za-z_-]{10}$))"
 )
 _SHORT_NAMES: Final = (
-    ("/gtin/", "/01/"), ("/itip/", "/8006/"), ("/cpid/", "/8010/"), ("/gln/", "/414/"),
-    ("/party/", "/417/"), ("/gsrnp/", "/8017/"), ("/gsrn/", "/8018/"), ("/gcn/", "/255/"),
-    ("/sscc/", "/00/"), ("/gdti/", "/253/"), ("/ginc/", "/401/"), ("/gsin/", "/402/"),
-    ("/grai/", "/8003/"), ("/giai/", "/8004/"), ("/cpv/", "/22/"), ("/lot/", "/10/"),
+    ("/gtin/", "/01/"),
+    ("/itip/", "/8006/"),
+    ("/cpid/", "/8010/"),
+    ("/gln/", "/414/"),
+    ("/party/", "/417/"),
+    ("/gsrnp/", "/8017/"),
+    ("/gsrn/", "/8018/"),
+    ("/gcn/", "/255/"),
+    ("/sscc/", "/00/"),
+    ("/gdti/", "/253/"),
+    ("/ginc/", "/401/"),
+    ("/gsin/", "/402/"),
+    ("/grai/", "/8003/"),
+    ("/giai/", "/8004/"),
+    ("/cpv/", "/22/"),
+    ("/lot/", "/10/"),
     ("/ser/", "/21/"),
 )
 _CANONICAL_RE: Final = re.compile(
@@ -150,14 +204,13 @@ _CANONICAL_RE: Final = re.compile(
     r"[^/]+)(/[^/]+/[^/]+)?[/]?(\?([^?\n]*))?(#([^\n]*))?|(/[A-Za-z_-]{10}$)"
 )
 _KEY_SEARCH_ORDER: Final = tuple(
-    f"/{ai}/" for ai in
-    "00 01 253 255 401 402 414 417 8003 8004 8006 8010 8017 8018".split()
+    f"/{ai}/" for ai in ["00", "01", "253", "255", "401", "402", "414", "417", "8003", "8004", "8006", "8010", "8017", "8018"]
 )
 _C: Final = r"[\x22\x27\x2D\x2E\x30-\x39\x3B-\x3F\x41-\x5A\x5F\x61-\x7A]"
 _CPV_END_RE: Final = re.compile(rf"https://id.gs1.org/(8006/\d{{18}}|01/\d{{14}})/22/{_C}{{0,20}}$")
 _CPV_MID_RE: Final = re.compile(
-    rf"https://id.gs1.org/(8006/\d{{18}}|01/\d{{14}})/22/[\x2F\x22\x27\x2D\x2E\x30-\x39\x3B-\x3F"
-    rf"\x41-\x5A\x5F\x61-\x7A]{{0,20}}$"
+    r"https://id.gs1.org/(8006/\d{18}|01/\d{14})/22/[\x2F\x22\x27\x2D\x2E\x30-\x39\x3B-\x3F"
+    r"\x41-\x5A\x5F\x61-\x7A]{0,20}$"
 )
 _LOT_AND_SERIAL_RE: Final = re.compile(
     rf"https://id.gs1.org/(8006/\d{{18}}|01/(\d{{14}}))/10/({_C}{{0,20}})/21/({_C}{{0,20}})$"

@@ -52,15 +52,16 @@ class EPCISDocument:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def parse_document(body: bytes, content_type: str, *, max_events: int = 10_000,
-                   validate: bool = True) -> EPCISDocument:
+def parse_document(body: bytes, content_type: str, *, max_events: int = 10_000, validate: bool = True) -> EPCISDocument:
     """Parse and validate an EPCIS 2.0 JSON-LD or 2.0/1.2 XML document (or one event)."""
     media_type = content_type.split(";", 1)[0].strip().lower()
     if len(body) > MAX_DOCUMENT_BYTES:
         raise EPCISValidationError(
             f"the document is {len(body)} bytes; the limit is {MAX_DOCUMENT_BYTES}",
-            type="epcisException:CaptureLimitExceededException", status=413,
-            title="The EPCIS document is too large")
+            type="epcisException:CaptureLimitExceededException",
+            status=413,
+            title="The EPCIS document is too large",
+        )
     if media_type in JSON_TYPES:
         document = _parse_json(body, max_events)
     elif media_type in XML_TYPES:
@@ -71,8 +72,10 @@ def parse_document(body: bytes, content_type: str, *, max_events: int = 10_000,
         raise EPCISValidationError(
             f"content type {content_type!r} is not supported; send application/json, "
             "application/ld+json or application/xml",
-            type="epcisException:UnsupportedMediaTypeException", status=415,
-            title="Unsupported media type")
+            type="epcisException:UnsupportedMediaTypeException",
+            status=415,
+            title="Unsupported media type",
+        )
     for event in document.events:
         normalise_event(event)
     if validate:
@@ -80,8 +83,8 @@ def parse_document(body: bytes, content_type: str, *, max_events: int = 10_000,
             raise_problems(document.syntax_problems)
         pointer = "" if document.is_single_event else "/epcisBody/eventList"
         document.warnings = validate_events(
-            document.events, document.namespaces, pointer,
-            is_legacy=document.schema_version.startswith("1."))
+            document.events, document.namespaces, pointer, is_legacy=document.schema_version.startswith("1.")
+        )
     return document
 
 
@@ -90,8 +93,10 @@ def check_event_count(count: int, max_events: int) -> None:
     if count > max_events:
         raise EPCISValidationError(
             f"the document holds {count} events; the capture limit is {max_events}",
-            type="epcisException:CaptureLimitExceededException", status=413,
-            title="Too many events in one capture")
+            type="epcisException:CaptureLimitExceededException",
+            status=413,
+            title="Too many events in one capture",
+        )
 
 
 def _fail(pointer: str, detail: str) -> EPCISValidationError:
@@ -107,9 +112,12 @@ def context_namespaces(context: object, pointer: str = "/@context") -> dict[str,
             if item not in f.STANDARD_CONTEXTS:
                 # We never fetch (EPCIS repositories must work offline and must not be
                 # turned into an SSRF proxy), so an unknown remote context is unusable.
-                raise _fail(f"{pointer}/{index}", f"unknown remote JSON-LD context {item!r}; "
-                            "reference the EPCIS 2.0 context by its standard URL and declare "
-                            "extension prefixes inline")
+                raise _fail(
+                    f"{pointer}/{index}",
+                    f"unknown remote JSON-LD context {item!r}; "
+                    "reference the EPCIS 2.0 context by its standard URL and declare "
+                    "extension prefixes inline",
+                )
             continue
         if not isinstance(item, dict):
             raise _fail(f"{pointer}/{index}", "a @context entry must be a URL or an object")
@@ -130,8 +138,11 @@ def _parse_json(body: bytes, max_events: int) -> EPCISDocument:
     if not isinstance(root, dict):
         raise _fail("", "an EPCIS document must be a JSON object")
     if "@context" not in root:
-        raise _fail("/@context", "@context is missing; an EPCIS 2.0 JSON-LD document must "
-                    f"reference the EPCIS context ({f.STANDARD_CONTEXT})")
+        raise _fail(
+            "/@context",
+            "@context is missing; an EPCIS 2.0 JSON-LD document must "
+            f"reference the EPCIS context ({f.STANDARD_CONTEXT})",
+        )
     namespaces = context_namespaces(root["@context"])
     kind = root.get("type")
     if kind in f.EVENT_FIELDS:
@@ -141,21 +152,23 @@ def _parse_json(body: bytes, max_events: int) -> EPCISDocument:
         events = _json_event_list(root, kind)
         check_event_count(len(events), max_events)
         document = EPCISDocument(
-            events, namespaces,
+            events,
+            namespaces,
             schema_version=str(root.get("schemaVersion", "2.0")),
-            creation_date=root.get("creationDate"), sender=root.get("sender"),
+            creation_date=root.get("creationDate"),
+            sender=root.get("sender"),
             receiver=root.get("receiver"),
             instance_identifier=root.get("instanceIdentifier"),
             master_data=root.get("epcisHeader"),
-            hash_ignore_fields=_ignore_fields(root))
+            hash_ignore_fields=_ignore_fields(root),
+        )
     else:
         raise _fail("/type", f"type {kind!r} is neither EPCISDocument nor an EPCIS event type")
     for index, event in enumerate(events):
         if not isinstance(event, dict):
             raise _fail(f"/epcisBody/eventList/{index}", "an event must be a JSON object")
         if "@context" in event:
-            local = context_namespaces(event.pop("@context"),
-                                       f"/epcisBody/eventList/{index}/@context")
+            local = context_namespaces(event.pop("@context"), f"/epcisBody/eventList/{index}/@context")
             merge_namespaces(namespaces, local, event)
     return document
 
@@ -180,16 +193,14 @@ def _ignore_fields(root: Mapping[str, Any]) -> tuple[str, ...]:
     return ()
 
 
-def merge_namespaces(namespaces: dict[str, str], local: Mapping[str, str],
-                     event: dict[str, Any]) -> None:
+def merge_namespaces(namespaces: dict[str, str], local: Mapping[str, str], event: dict[str, Any]) -> None:
     """Add event-level prefixes to the document's, renaming a prefix that clashes."""
     for prefix, iri in local.items():
         known = namespaces.get(prefix)
         if known is None:
             namespaces[prefix] = iri
         elif known != iri:
-            fresh = next(f"{prefix}{n}" for n in range(2, 1000)
-                         if f"{prefix}{n}" not in namespaces)
+            fresh = next(f"{prefix}{n}" for n in range(2, 1000) if f"{prefix}{n}" not in namespaces)
             namespaces[fresh] = iri
             _rename_prefix(event, prefix, fresh)
 
@@ -199,7 +210,7 @@ def _rename_prefix(value: Any, old: str, new: str) -> Any:
         for key in list(value):
             child = _rename_prefix(value.pop(key), old, new)
             if key.startswith(old + ":"):
-                key = new + key[len(old):]
+                key = new + key[len(old) :]
             value[key] = child
     elif isinstance(value, list):
         for item in value:
@@ -222,10 +233,12 @@ def normalise_event(event: dict[str, Any]) -> None:
         for key in ("set", "unset"):
             items = persistent.get(key)
             if isinstance(items, list):
-                persistent[key] = [voc.to_short("disposition", v) if isinstance(v, str) else v
-                                   for v in items]
-    for name, kind in (("bizTransactionList", "bizTransactionType"),
-                       ("sourceList", "sourceDestType"), ("destinationList", "sourceDestType")):
+                persistent[key] = [voc.to_short("disposition", v) if isinstance(v, str) else v for v in items]
+    for name, kind in (
+        ("bizTransactionList", "bizTransactionType"),
+        ("sourceList", "sourceDestType"),
+        ("destinationList", "sourceDestType"),
+    ):
         for item in event.get(name) or ():
             if isinstance(item, dict):
                 _short(item, "type", kind)
@@ -252,9 +265,14 @@ def output_context(namespaces: Mapping[str, str]) -> list[Any]:
     return [f.STANDARD_CONTEXT, extra] if extra else [f.STANDARD_CONTEXT]
 
 
-def render_json(events: Iterable[Mapping[str, Any]], namespaces: Mapping[str, str], *,
-                query_name: str | None = None, subscription_id: str | None = None,
-                creation_date: str | None = None) -> bytes:
+def render_json(
+    events: Iterable[Mapping[str, Any]],
+    namespaces: Mapping[str, str],
+    *,
+    query_name: str | None = None,
+    subscription_id: str | None = None,
+    creation_date: str | None = None,
+) -> bytes:
     """EPCIS 2.0 JSON-LD: an EPCISQueryDocument if query_name is given, else EPCISDocument."""
     event_list = list(events)
     root: dict[str, Any] = {

@@ -67,17 +67,11 @@ _WHAT_WHERE_WHY: Final = (
     "persistentDisposition",
 )
 EVENT_FIELDS: Final[dict[str, frozenset[str]]] = {
-    "ObjectEvent": frozenset(
-        COMMON_FIELDS
-        + _WHAT_WHERE_WHY
-        + ("epcList", "quantityList", "action", "ilmd")
-    ),
+    "ObjectEvent": frozenset(COMMON_FIELDS + _WHAT_WHERE_WHY + ("epcList", "quantityList", "action", "ilmd")),
     "AggregationEvent": frozenset(
         COMMON_FIELDS + _WHAT_WHERE_WHY + ("parentID", "childEPCs", "childQuantityList", "action")
     ),
-    "TransactionEvent": frozenset(
-        COMMON_FIELDS + _WHAT_WHERE_WHY + ("parentID", "epcList", "quantityList", "action")
-    ),
+    "TransactionEvent": frozenset(COMMON_FIELDS + _WHAT_WHERE_WHY + ("parentID", "epcList", "quantityList", "action")),
     "TransformationEvent": frozenset(
         COMMON_FIELDS
         + _WHAT_WHERE_WHY
@@ -108,35 +102,85 @@ _XML_BASE: Final = (
 XML_ORDER: Final[dict[str, tuple[str, ...]]] = {
     "ObjectEvent": _XML_BASE
     + (
-        "epcList", "action", "bizStep", "disposition",
-        "readPoint", "bizLocation", "bizTransactionList", "quantityList", "sourceList",
-        "destinationList", "sensorElementList", "persistentDisposition", "ilmd",
+        "epcList",
+        "action",
+        "bizStep",
+        "disposition",
+        "readPoint",
+        "bizLocation",
+        "bizTransactionList",
+        "quantityList",
+        "sourceList",
+        "destinationList",
+        "sensorElementList",
+        "persistentDisposition",
+        "ilmd",
     ),
     "AggregationEvent": _XML_BASE
     + (
-        "parentID", "childEPCs", "action", "bizStep", "disposition",
+        "parentID",
+        "childEPCs",
+        "action",
+        "bizStep",
+        "disposition",
         "readPoint",
-        "bizLocation", "bizTransactionList", "childQuantityList", "sourceList",
-        "destinationList", "sensorElementList", "persistentDisposition",
+        "bizLocation",
+        "bizTransactionList",
+        "childQuantityList",
+        "sourceList",
+        "destinationList",
+        "sensorElementList",
+        "persistentDisposition",
     ),
     "TransactionEvent": _XML_BASE
     + (
-        "bizTransactionList", "parentID", "epcList", "action", "bizStep", "disposition",
-        "readPoint", "bizLocation", "quantityList", "sourceList", "destinationList",
-        "sensorElementList", "persistentDisposition",
+        "bizTransactionList",
+        "parentID",
+        "epcList",
+        "action",
+        "bizStep",
+        "disposition",
+        "readPoint",
+        "bizLocation",
+        "quantityList",
+        "sourceList",
+        "destinationList",
+        "sensorElementList",
+        "persistentDisposition",
     ),
     "TransformationEvent": _XML_BASE
     + (
-        "inputEPCList", "inputQuantityList", "outputEPCList", "outputQuantityList",
-        "transformationID", "bizStep", "disposition", "readPoint",
-        "bizLocation", "bizTransactionList", "sourceList", "destinationList",
-        "sensorElementList", "persistentDisposition", "ilmd",
+        "inputEPCList",
+        "inputQuantityList",
+        "outputEPCList",
+        "outputQuantityList",
+        "transformationID",
+        "bizStep",
+        "disposition",
+        "readPoint",
+        "bizLocation",
+        "bizTransactionList",
+        "sourceList",
+        "destinationList",
+        "sensorElementList",
+        "persistentDisposition",
+        "ilmd",
     ),
     "AssociationEvent": _XML_BASE
     + (
-        "parentID", "childEPCs", "childQuantityList", "action", "bizStep", "disposition",
-        "readPoint", "bizLocation", "bizTransactionList", "sourceList", "destinationList",
-        "sensorElementList", "persistentDisposition",
+        "parentID",
+        "childEPCs",
+        "childQuantityList",
+        "action",
+        "bizStep",
+        "disposition",
+        "readPoint",
+        "bizLocation",
+        "bizTransactionList",
+        "sourceList",
+        "destinationList",
+        "sensorElementList",
+        "persistentDisposition",
     ),
 }
 
@@ -146,9 +190,7 @@ QUANTITY_LIST_FIELDS: Final = frozenset(
 )
 QUANTITY_FIELDS: Final = frozenset(("epcClass", "quantity", "uom"))
 SENSOR_METADATA_TIMES: Final = frozenset(("time", "startTime", "endTime"))
-SENSOR_METADATA_URIS: Final = frozenset(
-    ("deviceID", "deviceMetadata", "rawData", "dataProcessingMethod", "bizRules")
-)
+SENSOR_METADATA_URIS: Final = frozenset(("deviceID", "deviceMetadata", "rawData", "dataProcessingMethod", "bizRules"))
 SENSOR_METADATA_FIELDS: Final = SENSOR_METADATA_TIMES | SENSOR_METADATA_URIS
 SENSOR_REPORT_DECIMALS: Final = frozenset(
     ("value", "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue")
@@ -171,7 +213,6 @@ SENSOR_REPORT_FIELDS: Final = (
     SENSOR_REPORT_DECIMALS
     | SENSOR_REPORT_URIS
     | SENSOR_REPORT_TIMES
-    | frozenset(("type", "exception", "component", "stringValue", "booleanValue",
-                 "hexBinaryValue", "uom"))
+    | frozenset(("type", "exception", "component", "stringValue", "booleanValue", "hexBinaryValue", "uom"))
 )
 ERROR_DECLARATION_FIELDS: Final = frozenset(("declarationTime", "reason", "correctiveEventIDs"))

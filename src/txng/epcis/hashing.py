@@ -26,35 +26,82 @@ Node = list[Any]
 
 _QUANTITY: Final = [("quantityElement", [("epcClass", None), ("quantity", None), ("uom", None)])]
 _EPC: Final = [("epc", None)]
-_SENSOR_METADATA: Final = [(n, None) for n in (
-    "time", "startTime", "endTime", "deviceID", "deviceMetadata", "rawData",
-    "dataProcessingMethod", "bizRules")]
-_SENSOR_REPORT: Final = [(n, None) for n in (
-    "type", "exception", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod",
-    "time", "microorganism", "chemicalSubstance", "value", "component", "stringValue",
-    "booleanValue", "hexBinaryValue", "uriValue", "minValue", "maxValue", "meanValue",
-    "sDev", "percRank", "percValue", "uom", "coordinateReferenceSystem")]
+_SENSOR_METADATA: Final = [
+    (n, None)
+    for n in (
+        "time",
+        "startTime",
+        "endTime",
+        "deviceID",
+        "deviceMetadata",
+        "rawData",
+        "dataProcessingMethod",
+        "bizRules",
+    )
+]
+_SENSOR_REPORT: Final = [
+    (n, None)
+    for n in (
+        "type",
+        "exception",
+        "deviceID",
+        "deviceMetadata",
+        "rawData",
+        "dataProcessingMethod",
+        "time",
+        "microorganism",
+        "chemicalSubstance",
+        "value",
+        "component",
+        "stringValue",
+        "booleanValue",
+        "hexBinaryValue",
+        "uriValue",
+        "minValue",
+        "maxValue",
+        "meanValue",
+        "sDev",
+        "percRank",
+        "percValue",
+        "uom",
+        "coordinateReferenceSystem",
+    )
+]
 # CBV 2.0 §8.9.2 step 2 order. The three typed lists are listed by the reference with
 # a key that never matches, so they are hashed with the user extensions; kept so.
 PROPERTY_ORDER: Final[list[tuple[str, Any]]] = [
-    ("eventTime", None), ("eventTimeZoneOffset", None), ("certificationInfo", None),
-    ("parentID", None), ("epcList", _EPC), ("inputEPCList", _EPC), ("childEPCs", _EPC),
-    ("quantityList", _QUANTITY), ("childQuantityList", _QUANTITY),
-    ("inputQuantityList", _QUANTITY), ("outputEPCList", _EPC),
-    ("outputQuantityList", _QUANTITY), ("action", None), ("transformationID", None),
-    ("bizStep", None), ("disposition", None),
+    ("eventTime", None),
+    ("eventTimeZoneOffset", None),
+    ("certificationInfo", None),
+    ("parentID", None),
+    ("epcList", _EPC),
+    ("inputEPCList", _EPC),
+    ("childEPCs", _EPC),
+    ("quantityList", _QUANTITY),
+    ("childQuantityList", _QUANTITY),
+    ("inputQuantityList", _QUANTITY),
+    ("outputEPCList", _EPC),
+    ("outputQuantityList", _QUANTITY),
+    ("action", None),
+    ("transformationID", None),
+    ("bizStep", None),
+    ("disposition", None),
     ("persistentDisposition", [("set", None), ("unset", None)]),
-    ("readPoint", [("id", None)]), ("bizLocation", [("id", None)]),
-    ("sensorElementList", [("sensorElement", [("sensorMetadata", _SENSOR_METADATA),
-                                              ("sensorReport", _SENSOR_REPORT)])]),
+    ("readPoint", [("id", None)]),
+    ("bizLocation", [("id", None)]),
+    (
+        "sensorElementList",
+        [("sensorElement", [("sensorMetadata", _SENSOR_METADATA), ("sensorReport", _SENSOR_REPORT)])],
+    ),
 ]
 _NOT_HASHED: Final = frozenset(("recordTime", "eventID", "type", "errorDeclaration"))
 _VOCAB_FIELDS: Final = {"bizStep": "bizStep", "disposition": "disposition"}
-_REPORT_VOCAB: Final = {"type": "measurementType", "exception": "sensorAlertType",
-                        "component": "component"}
-_PAIR_LISTS: Final = {"bizTransactionList": ("bizTransaction", "bizTransactionType"),
-                      "sourceList": ("source", "sourceDestType"),
-                      "destinationList": ("destination", "sourceDestType")}
+_REPORT_VOCAB: Final = {"type": "measurementType", "exception": "sensorAlertType", "component": "component"}
+_PAIR_LISTS: Final = {
+    "bizTransactionList": ("bizTransaction", "bizTransactionType"),
+    "sourceList": ("source", "sourceDestType"),
+    "destinationList": ("destination", "sourceDestType"),
+}
 _CBV_URN: Final = (
     ("urn:epcglobal:cbv:bizstep:", voc.CBV_WEB + "BizStep-"),
     ("urn:epcglobal:cbv:disp:", voc.CBV_WEB + "Disp-"),
@@ -62,9 +109,7 @@ _CBV_URN: Final = (
     ("urn:epcglobal:cbv:sdt:", voc.CBV_WEB + "SDT-"),
     ("urn:epcglobal:cbv:er:", voc.CBV_WEB + "ER-"),
 )
-_TIME_RE: Final = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.(\d+))?)?(Z|[+-]\d\d:?\d\d)?"
-)
+_TIME_RE: Final = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.(\d+))?)?(Z|[+-]\d\d:?\d\d)?")
 _NUMBER_START: Final = frozenset("0123456789+-.")
 _cache: dict[str, str] = {}
 _CACHE_LIMIT: Final = 200_000
@@ -116,16 +161,19 @@ def normalise_time(text: str) -> str:
     # round() is half-to-even on the microseconds, as in the reference implementation.
     micro = round(int((fraction or "0").ljust(6, "0")[:6]), -3)
     try:
-        moment = datetime(int(year), int(month), int(day), int(hour), int(minute),
-                          int(second or 0)) + timedelta(microseconds=micro)
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0)) + timedelta(
+            microseconds=micro
+        )
     except ValueError:
         return text
     if zone is not None and zone != "Z":
         digits = zone[1:].replace(":", "")
         offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
         moment = moment - offset if zone[0] == "+" else moment + offset
-    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
-            f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z")
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
+        f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
+    )
 
 
 class _TreeBuilder:
@@ -190,8 +238,13 @@ class _TreeBuilder:
             elif key in _PAIR_LISTS:
                 nodes.append([key, "", [self.pair(key, item) for item in value]])
             elif key == "persistentDisposition":
-                nodes.append([key, "", [[k, voc.to_web_uri("disposition", v), []]
-                                        for k in ("set", "unset") for v in value.get(k, ())]])
+                nodes.append(
+                    [
+                        key,
+                        "",
+                        [[k, voc.to_web_uri("disposition", v), []] for k in ("set", "unset") for v in value.get(k, ())],
+                    ]
+                )
             elif key == "sensorElementList":
                 nodes.append([key, "", [self.sensor_element(e) for e in value]])
             else:
@@ -199,8 +252,7 @@ class _TreeBuilder:
         return nodes
 
     def quantity(self, item: Mapping[str, Any]) -> Node:
-        return ["quantityElement", "", [[k, _text(item[k]), []]
-                                        for k in ("epcClass", "quantity", "uom") if k in item]]
+        return ["quantityElement", "", [[k, _text(item[k]), []] for k in ("epcClass", "quantity", "uom") if k in item]]
 
     def pair(self, key: str, item: Mapping[str, Any]) -> tuple[Node, ...]:
         value_key, kind = _PAIR_LISTS[key]
@@ -245,16 +297,17 @@ def _text(value: Any) -> str:
 from txng.epcis._prehash import serialise_event  # noqa: E402  (after the tree types)
 
 
-def prehash_string(event: Mapping[str, Any], namespaces: Mapping[str, str], *,
-                   ignore_fields: Collection[str] = ()) -> str:
+def prehash_string(
+    event: Mapping[str, Any], namespaces: Mapping[str, str], *, ignore_fields: Collection[str] = ()
+) -> str:
     """The canonical pre-hash string of a stored-form event (CBV 2.0 §8.9.2)."""
     nodes = _TreeBuilder(namespaces, ignore_fields).event(event)
     return serialise_event(str(event["type"]), nodes)
 
 
-def event_hash_id(event: Mapping[str, Any], namespaces: Mapping[str, str], *,
-                  ignore_fields: Collection[str] = ()) -> str:
+def event_hash_id(
+    event: Mapping[str, Any], namespaces: Mapping[str, str], *, ignore_fields: Collection[str] = ()
+) -> str:
     """The Event Hash ID of a stored-form event: ni:///sha-256;<hex>?ver=CBV2.0."""
-    digest = hashlib.sha256(
-        prehash_string(event, namespaces, ignore_fields=ignore_fields).encode()).hexdigest()
+    digest = hashlib.sha256(prehash_string(event, namespaces, ignore_fields=ignore_fields).encode()).hexdigest()
     return f"ni:///sha-256;{digest}?ver=CBV2.0"

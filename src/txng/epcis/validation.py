@@ -101,11 +101,12 @@ class _Checker:
         self.problems.append(Problem(pointer, detail))
 
     def time(self, pointer: str, name: str, value: object) -> None:
-        if is_date_time(value) or (self.is_legacy and isinstance(value, str)
-                                   and _LEGACY_DATE_TIME_RE.fullmatch(value)):
+        if is_date_time(value) or (self.is_legacy and isinstance(value, str) and _LEGACY_DATE_TIME_RE.fullmatch(value)):
             return
-        self.add(pointer, f"{name} {value!r} is not an ISO 8601 date-time with a time "
-                 "zone (e.g. 2026-07-22T06:45:00.000+07:00)")
+        self.add(
+            pointer,
+            f"{name} {value!r} is not an ISO 8601 date-time with a time zone (e.g. 2026-07-22T06:45:00.000+07:00)",
+        )
 
     def uri(self, pointer: str, name: str, value: object) -> bool:
         if is_uri(value):
@@ -113,8 +114,7 @@ class _Checker:
         self.add(pointer, f"{name} {value!r} is not an absolute URI")
         return False
 
-    def identifier(self, pointer: str, name: str, value: object,
-                   check: Callable[[str], object]) -> None:
+    def identifier(self, pointer: str, name: str, value: object, check: Callable[[str], object]) -> None:
         if not self.uri(pointer, name, value):
             return
         assert isinstance(value, str)
@@ -123,9 +123,13 @@ class _Checker:
         try:
             check(value)
         except GS1Error as error:
-            self.problems.append(Problem(
-                pointer, f"{name} {value!r} is not a valid GS1 identifier: {error}",
-                is_warning=error.code in _WARNING_CODES))
+            self.problems.append(
+                Problem(
+                    pointer,
+                    f"{name} {value!r} is not a valid GS1 identifier: {error}",
+                    is_warning=error.code in _WARNING_CODES,
+                )
+            )
 
     def vocab(self, pointer: str, kind: str, value: object) -> None:
         name = voc.label(kind)
@@ -136,27 +140,38 @@ class _Checker:
         elif voc.is_standard_namespace_value(kind, value):
             self.add(pointer, f"{value!r} is not a CBV 2.0 {name}")
         elif not is_uri(value):
-            self.add(pointer, f"{name} {value!r} is not a CBV 2.0 {name}; a non-standard "
-                     f"{name} must be an absolute URI (CBV 2.0 §8.2)")
+            self.add(
+                pointer,
+                f"{name} {value!r} is not a CBV 2.0 {name}; a non-standard "
+                f"{name} must be an absolute URI (CBV 2.0 §8.2)",
+            )
 
     def extension_key(self, pointer: str, key: str, where: str, in_ilmd: bool) -> None:
         prefix, sep, local = key.partition(":")
         if not (sep and local and prefix):
-            self.add(pointer, f"unknown field {key!r} in {where}; a user extension field "
-                     "needs a namespace prefix declared in @context (EPCIS 2.0 §6.3)")
+            self.add(
+                pointer,
+                f"unknown field {key!r} in {where}; a user extension field "
+                "needs a namespace prefix declared in @context (EPCIS 2.0 §6.3)",
+            )
             return
         iri = self.namespaces.get(prefix) or f.STANDARD_PREFIXES.get(prefix)
         if iri is None:
-            self.add(pointer, f"namespace prefix {prefix!r} of field {key!r} in {where} "
-                     "is not declared in @context / xmlns")
+            self.add(
+                pointer, f"namespace prefix {prefix!r} of field {key!r} in {where} is not declared in @context / xmlns"
+            )
         elif prefix in ("rdfs", "rdf") or (in_ilmd and iri in voc.MASTER_DATA_NAMESPACES):
             return
         elif voc.is_reserved_namespace(iri):
-            self.add(pointer, f"extension field {key!r} in {where} uses the GS1 reserved "
-                     f"namespace {iri!r}; extensions must use your own namespace")
+            self.add(
+                pointer,
+                f"extension field {key!r} in {where} uses the GS1 reserved "
+                f"namespace {iri!r}; extensions must use your own namespace",
+            )
 
-    def extensions(self, pointer: str, obj: Mapping[str, Any], known: frozenset[str],
-                   where: str, in_ilmd: bool = False) -> None:
+    def extensions(
+        self, pointer: str, obj: Mapping[str, Any], known: frozenset[str], where: str, in_ilmd: bool = False
+    ) -> None:
         for key in obj:
             if key not in known and key[:1] not in ("@", "#"):
                 self.extension_key(f"{pointer}/{key}", key, where, in_ilmd)
@@ -178,20 +193,24 @@ class _Checker:
                 self.add(here, f"{what} must be an object with an epcClass")
                 continue
             for key in item.keys() - f.QUANTITY_FIELDS:
-                self.add(f"{here}/{key}", f"unknown field {key!r} in {what}; a quantity "
-                         "element has only epcClass, quantity and uom (EPCIS 2.0 §7.3.3.3)")
+                self.add(
+                    f"{here}/{key}",
+                    f"unknown field {key!r} in {what}; a quantity "
+                    "element has only epcClass, quantity and uom (EPCIS 2.0 §7.3.3.3)",
+                )
             if "epcClass" not in item:
                 self.add(here, f"{what} has no epcClass")
             else:
-                self.identifier(f"{here}/epcClass", f"{what}.epcClass", item["epcClass"],
-                                validate_epc_class)
+                self.identifier(f"{here}/epcClass", f"{what}.epcClass", item["epcClass"], validate_epc_class)
             quantity = item.get("quantity")
             if "quantity" in item and not is_number(quantity):
                 self.add(f"{here}/quantity", f"quantity {quantity!r} in {what} is not a number")
             uom = item.get("uom")
             if "uom" in item and not (isinstance(uom, str) and voc.is_uom(uom)):
-                self.add(f"{here}/uom", f"uom {uom!r} in {what} is not a UN/CEFACT Rec 20 "
-                         "unit code (2-3 upper-case letters or digits)")
+                self.add(
+                    f"{here}/uom",
+                    f"uom {uom!r} in {what} is not a UN/CEFACT Rec 20 unit code (2-3 upper-case letters or digits)",
+                )
             elif "uom" in item and "quantity" not in item:
                 self.add(here, f"{what} has a uom but no quantity")
 
@@ -202,8 +221,9 @@ class _Checker:
         self.identifier(f"{pointer}/id", f"{name}.id", value["id"], validate_location)
         self.extensions(pointer, value, frozenset(("id",)), name)
 
-    def typed_list(self, pointer: str, name: str, items: object, value_key: str,
-                   kind: str, type_required: bool) -> None:
+    def typed_list(
+        self, pointer: str, name: str, items: object, value_key: str, kind: str, type_required: bool
+    ) -> None:
         if not isinstance(items, list):
             self.add(pointer, f"{name} must be a list")
             return
@@ -228,8 +248,9 @@ class _Checker:
                 self.uri(f"{here}/{value_key}", what, item[value_key])
 
 
-def validate_event(event: Mapping[str, Any], namespaces: Mapping[str, str], *,
-                   is_legacy: bool = False) -> list[Problem]:
+def validate_event(
+    event: Mapping[str, Any], namespaces: Mapping[str, str], *, is_legacy: bool = False
+) -> list[Problem]:
     """Check one stored-form event against EPCIS 2.0 and CBV 2.0; [] if it is valid.
 
     is_legacy relaxes three rules for events upgraded from EPCIS 1.2 XML, whose XSD
@@ -241,16 +262,21 @@ def validate_event(event: Mapping[str, Any], namespaces: Mapping[str, str], *,
     return checker.problems
 
 
-def validate_events(events: list[dict[str, Any]], namespaces: Mapping[str, str],
-                    pointer: str = "/epcisBody/eventList", *,
-                    is_legacy: bool = False) -> list[Problem]:
+def validate_events(
+    events: list[dict[str, Any]],
+    namespaces: Mapping[str, str],
+    pointer: str = "/epcisBody/eventList",
+    *,
+    is_legacy: bool = False,
+) -> list[Problem]:
     """Raise EPCISValidationError naming every error in the events; return the warnings."""
     problems: list[Problem] = []
     warnings: list[Problem] = []
     for index, event in enumerate(events):
         for problem in validate_event(event, namespaces, is_legacy=is_legacy):
-            located = Problem(f"{pointer}/{index}{problem.pointer}",
-                              f"event {index}: {problem.detail}", problem.is_warning)
+            located = Problem(
+                f"{pointer}/{index}{problem.pointer}", f"event {index}: {problem.detail}", problem.is_warning
+            )
             (warnings if problem.is_warning else problems).append(located)
     if problems:
         raise_problems(problems)
@@ -268,8 +294,9 @@ def raise_problems(problems: list[Problem]) -> None:
 def _check_event(c: _Checker, event: Mapping[str, Any]) -> None:
     event_type = event.get("type")
     if event_type not in f.EVENT_FIELDS:
-        c.add("/type", f"event type {event_type!r} is not one of the EPCIS 2.0 event types "
-              f"({', '.join(f.EVENT_TYPES)})")
+        c.add(
+            "/type", f"event type {event_type!r} is not one of the EPCIS 2.0 event types ({', '.join(f.EVENT_TYPES)})"
+        )
         return
     known = f.EVENT_FIELDS[event_type]
     c.extensions("", event, known, event_type)
@@ -298,24 +325,26 @@ def _non_empty(event: Mapping[str, Any], name: str) -> bool:
     return isinstance(value, list) and len(value) > 0
 
 
-def _check_what(c: _Checker, event_type: str, event: Mapping[str, Any],
-                action: object) -> None:
+def _check_what(c: _Checker, event_type: str, event: Mapping[str, Any], action: object) -> None:
     # The "what" dimension rules of EPCIS 2.0 §7.4.2-§7.4.7 (and the JSON schema anyOfs).
     if event_type == "ObjectEvent":
-        if not ("epcList" in event or _non_empty(event, "quantityList") or (
-                _non_empty(event, "sensorElementList") and "readPoint" in event)):
-            c.add("", "ObjectEvent names no objects: it needs an epcList or a non-empty "
-                  "quantityList (or sensor data with a readPoint)")
+        if not (
+            "epcList" in event
+            or _non_empty(event, "quantityList")
+            or (_non_empty(event, "sensorElementList") and "readPoint" in event)
+        ):
+            c.add(
+                "",
+                "ObjectEvent names no objects: it needs an epcList or a non-empty "
+                "quantityList (or sensor data with a readPoint)",
+            )
         if "ilmd" in event and action in ("OBSERVE", "DELETE") and not c.is_legacy:
             c.add("/ilmd", f"ilmd is only allowed when action is ADD, not {action}")
     elif event_type in ("AggregationEvent", "AssociationEvent"):
-        if "parentID" not in event and (event_type == "AssociationEvent"
-                                        or action in ("ADD", "DELETE")):
+        if "parentID" not in event and (event_type == "AssociationEvent" or action in ("ADD", "DELETE")):
             c.add("", f"{event_type} with action {action} needs a parentID")
-        if action != "DELETE" and not (_non_empty(event, "childEPCs")
-                                       or _non_empty(event, "childQuantityList")):
-            c.add("", f"{event_type} with action {action} needs childEPCs or "
-                  "childQuantityList")
+        if action != "DELETE" and not (_non_empty(event, "childEPCs") or _non_empty(event, "childQuantityList")):
+            c.add("", f"{event_type} with action {action} needs childEPCs or childQuantityList")
     elif event_type == "TransactionEvent":
         if not _non_empty(event, "bizTransactionList"):
             c.add("", "TransactionEvent needs a non-empty bizTransactionList")
@@ -324,10 +353,12 @@ def _check_what(c: _Checker, event_type: str, event: Mapping[str, Any],
     elif event_type == "TransformationEvent":
         inputs = _non_empty(event, "inputEPCList") or _non_empty(event, "inputQuantityList")
         outputs = _non_empty(event, "outputEPCList") or _non_empty(event, "outputQuantityList")
-        if not (inputs and outputs) and not ("transformationID" in event
-                                             and (inputs or outputs)):
-            c.add("", "TransformationEvent needs both inputs and outputs, or a "
-                  "transformationID with inputs or outputs (EPCIS 2.0 §7.4.6)")
+        if not (inputs and outputs) and not ("transformationID" in event and (inputs or outputs)):
+            c.add(
+                "",
+                "TransformationEvent needs both inputs and outputs, or a "
+                "transformationID with inputs or outputs (EPCIS 2.0 §7.4.6)",
+            )
         if "transformationID" in event:
             c.uri("/transformationID", "transformationID", event["transformationID"])
     if "ilmd" in event and not isinstance(event["ilmd"], dict):
@@ -345,8 +376,7 @@ def _check_common(c: _Checker, event: Mapping[str, Any]) -> None:
     if offset is None:
         c.add("", "eventTimeZoneOffset is missing")
     elif not (isinstance(offset, str) and _OFFSET_RE.fullmatch(offset)):
-        c.add("/eventTimeZoneOffset", f"eventTimeZoneOffset {offset!r} is not of the form "
-              "+hh:mm or -hh:mm")
+        c.add("/eventTimeZoneOffset", f"eventTimeZoneOffset {offset!r} is not of the form +hh:mm or -hh:mm")
     if "recordTime" in event:
         c.time("/recordTime", "recordTime", event["recordTime"])
     if "eventID" in event:
@@ -355,8 +385,11 @@ def _check_common(c: _Checker, event: Mapping[str, Any]) -> None:
         info = event["certificationInfo"]
         for i, item in enumerate(info if isinstance(info, list) else [info]):
             if not is_uri(item) and not (c.is_legacy and isinstance(item, str) and item):
-                c.add(f"/certificationInfo/{i}", f"certificationInfo {item!r} is not a "
-                      "URI; certificationInfo is a URI or a list of URIs (EPCIS 2.0 §7.3.8)")
+                c.add(
+                    f"/certificationInfo/{i}",
+                    f"certificationInfo {item!r} is not a "
+                    "URI; certificationInfo is a URI or a list of URIs (EPCIS 2.0 §7.3.8)",
+                )
     if "errorDeclaration" in event:
         _check_error_declaration(c, event["errorDeclaration"])
 
@@ -368,8 +401,7 @@ def _check_error_declaration(c: _Checker, value: object) -> None:
     if "declarationTime" not in value:
         c.add("/errorDeclaration", "errorDeclaration has no declarationTime")
     else:
-        c.time("/errorDeclaration/declarationTime", "declarationTime",
-               value["declarationTime"])
+        c.time("/errorDeclaration/declarationTime", "declarationTime", value["declarationTime"])
     if "reason" in value:
         c.vocab("/errorDeclaration/reason", "errorReason", value["reason"])
     ids = value.get("correctiveEventIDs", [])
@@ -392,12 +424,17 @@ def _check_why(c: _Checker, event: Mapping[str, Any]) -> None:
         if name in event:
             c.place(f"/{name}", name, event[name])
     if "bizTransactionList" in event:
-        c.typed_list("/bizTransactionList", "bizTransactionList", event["bizTransactionList"],
-                     "bizTransaction", "bizTransactionType", type_required=False)
+        c.typed_list(
+            "/bizTransactionList",
+            "bizTransactionList",
+            event["bizTransactionList"],
+            "bizTransaction",
+            "bizTransactionType",
+            type_required=False,
+        )
     for name, key in (("sourceList", "source"), ("destinationList", "destination")):
         if name in event:
-            c.typed_list(f"/{name}", name, event[name], key, "sourceDestType",
-                         type_required=True)
+            c.typed_list(f"/{name}", name, event[name], key, "sourceDestType", type_required=True)
     if "sensorElementList" in event:
         _check_sensors(c, event["sensorElementList"])
 
@@ -427,14 +464,12 @@ def _check_sensors(c: _Checker, elements: object) -> None:
         if not isinstance(element, dict):
             c.add(here, f"sensorElementList[{i}] must be an object")
             continue
-        c.extensions(here, element, frozenset(("sensorMetadata", "sensorReport")),
-                     "sensorElement")
+        c.extensions(here, element, frozenset(("sensorMetadata", "sensorReport")), "sensorElement")
         metadata = element.get("sensorMetadata", {})
         if not isinstance(metadata, dict):
             c.add(f"{here}/sensorMetadata", "sensorMetadata must be an object")
         else:
-            _check_sensor_fields(c, f"{here}/sensorMetadata", metadata,
-                                 f.SENSOR_METADATA_FIELDS, "sensorMetadata")
+            _check_sensor_fields(c, f"{here}/sensorMetadata", metadata, f.SENSOR_METADATA_FIELDS, "sensorMetadata")
         reports = element.get("sensorReport")
         if not isinstance(reports, list) or not reports:
             c.add(here, f"sensorElementList[{i}] needs a non-empty sensorReport list")
@@ -457,8 +492,7 @@ def _check_sensors(c: _Checker, elements: object) -> None:
             _check_sensor_fields(c, where, report, f.SENSOR_REPORT_FIELDS, "sensorReport")
 
 
-def _check_sensor_fields(c: _Checker, pointer: str, obj: Mapping[str, Any],
-                         known: frozenset[str], where: str) -> None:
+def _check_sensor_fields(c: _Checker, pointer: str, obj: Mapping[str, Any], known: frozenset[str], where: str) -> None:
     c.extensions(pointer, obj, known, where)
     for key, value in obj.items():
         if key in f.SENSOR_METADATA_TIMES or key in f.SENSOR_REPORT_TIMES:
@@ -469,8 +503,7 @@ def _check_sensor_fields(c: _Checker, pointer: str, obj: Mapping[str, Any],
             c.uri(f"{pointer}/{key}", f"{where}.{key}", value)
         elif key == "booleanValue" and not isinstance(value, bool):
             c.add(f"{pointer}/{key}", f"{where}.booleanValue {value!r} is not a boolean")
-        elif key == "hexBinaryValue" and not (
-                isinstance(value, str) and _HEX_RE.fullmatch(value)):
+        elif key == "hexBinaryValue" and not (isinstance(value, str) and _HEX_RE.fullmatch(value)):
             c.add(f"{pointer}/{key}", f"{where}.hexBinaryValue {value!r} is not hex")
         elif key == "uom" and not (isinstance(value, str) and voc.is_uom(value)):
             c.add(f"{pointer}/{key}", f"{where}.uom {value!r} is not a UN/CEFACT Rec 20 code")

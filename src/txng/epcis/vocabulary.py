@@ -17,24 +17,13 @@ import re
 from typing import Final
 
 BIZ_STEPS: Final = frozenset(
-    "accepting arriving assembling collecting commissioning consigning "
-    "creating_class_instance cycle_counting decommissioning departing destroying "
-    "disassembling dispensing encoding entering_exiting holding inspecting installing "
-    "killing loading other packing picking receiving removing repackaging repairing "
-    "replacing reserving retail_selling sampling sensor_reporting shipping "
-    "staging_outbound stock_taking stocking storing transporting unloading unpacking "
-    "void_shipping".split()
+    ["accepting", "arriving", "assembling", "collecting", "commissioning", "consigning", "creating_class_instance", "cycle_counting", "decommissioning", "departing", "destroying", "disassembling", "dispensing", "encoding", "entering_exiting", "holding", "inspecting", "installing", "killing", "loading", "other", "packing", "picking", "receiving", "removing", "repackaging", "repairing", "replacing", "reserving", "retail_selling", "sampling", "sensor_reporting", "shipping", "staging_outbound", "stock_taking", "stocking", "storing", "transporting", "unloading", "unpacking", "void_shipping"]
 )
 DISPOSITIONS: Final = frozenset(
-    "active available completeness_inferred completeness_verified conformant "
-    "container_closed container_open damaged destroyed dispensed disposed encoded "
-    "expired in_progress in_transit inactive mismatch_class mismatch_instance "
-    "mismatch_quantity needs_replacement no_pedigree_match non_conformant "
-    "non_sellable_other partially_dispensed recalled reserved retail_sold returned "
-    "sellable_accessible sellable_not_accessible stolen unavailable unknown".split()
+    ["active", "available", "completeness_inferred", "completeness_verified", "conformant", "container_closed", "container_open", "damaged", "destroyed", "dispensed", "disposed", "encoded", "expired", "in_progress", "in_transit", "inactive", "mismatch_class", "mismatch_instance", "mismatch_quantity", "needs_replacement", "no_pedigree_match", "non_conformant", "non_sellable_other", "partially_dispensed", "recalled", "reserved", "retail_sold", "returned", "sellable_accessible", "sellable_not_accessible", "stolen", "unavailable", "unknown"]
 )
 BIZ_TRANSACTION_TYPES: Final = frozenset(
-    "bol cert desadv inv pedigree po poc prodorder recadv rma testprd testres upevt".split()
+    ["bol", "cert", "desadv", "inv", "pedigree", "po", "poc", "prodorder", "recadv", "rma", "testprd", "testres", "upevt"]
 )
 SOURCE_DESTINATION_TYPES: Final = frozenset(("owning_party", "possessing_party", "location"))
 ERROR_REASONS: Final = frozenset(("did_not_occur", "incorrect_data"))
@@ -58,8 +47,7 @@ MEASUREMENT_TYPES: Final = frozenset(
 )
 SENSOR_ALERT_TYPES: Final = frozenset(("ALARM_CONDITION", "ERROR_CONDITION"))
 COMPONENTS: Final = frozenset(
-    "x y z axial_distance azimuth height spherical_radius polar_angle elevation_angle "
-    "easting northing latitude longitude altitude".split()
+    ["x", "y", "z", "axial_distance", "azimuth", "height", "spherical_radius", "polar_angle", "elevation_angle", "easting", "northing", "latitude", "longitude", "altitude"]
 )
 
 CBV_WEB: Final = "https://ref.gs1.org/cbv/"
@@ -148,9 +136,12 @@ def to_short(kind: str, value: str) -> str:
 def is_standard_namespace_value(kind: str, value: str) -> bool:
     """True if the value sits in the kind's GS1 namespace (so must be a known word)."""
     _, urn, web, curie = _KINDS[kind]
-    return value.startswith(web) or (urn is not None and value.startswith(urn)) or (
-        value.startswith(curie) and kind not in ("measurementType", "sensorAlertType")
-    ) or (kind in ("measurementType", "sensorAlertType") and value.startswith("gs1:"))
+    return (
+        value.startswith(web)
+        or (urn is not None and value.startswith(urn))
+        or (value.startswith(curie) and kind not in ("measurementType", "sensorAlertType"))
+        or (kind in ("measurementType", "sensorAlertType") and value.startswith("gs1:"))
+    )
 
 
 def to_urn(kind: str, value: str) -> str:

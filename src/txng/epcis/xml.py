@@ -22,21 +22,36 @@ _DTD_RE: Final = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _INTEGER_RE: Final = re.compile(r"[+-]?\d+")
 _DECIMAL_RE: Final = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _TEXT_FIELDS: Final = frozenset(
-    ("eventTime", "recordTime", "eventTimeZoneOffset", "eventID", "parentID", "action",
-     "bizStep", "disposition", "transformationID")
+    (
+        "eventTime",
+        "recordTime",
+        "eventTimeZoneOffset",
+        "eventID",
+        "parentID",
+        "action",
+        "bizStep",
+        "disposition",
+        "transformationID",
+    )
 )
-_LISTS: Final = {"bizTransactionList": "bizTransaction", "sourceList": "source",
-                 "destinationList": "destination"}
+_LISTS: Final = {"bizTransactionList": "bizTransaction", "sourceList": "source", "destinationList": "destination"}
 _local = threading.local()
 _MISSING: Final = object()
+_XSI_TAG: Final = "{" + XSI + "}"
 
 
 def _parser() -> etree.XMLParser:
     # lxml parsers are not thread-safe; keep one per thread.
     parser: etree.XMLParser | None = getattr(_local, "parser", None)
     if parser is None:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                                 huge_tree=False, remove_comments=True, remove_pis=True)
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
         _local.parser = parser
     return parser
 
@@ -72,8 +87,10 @@ def _is_standard(el: etree._Element) -> bool:
 def parse_xml(body: bytes, *, max_events: int = 10_000) -> EPCISDocument:
     """Parse EPCIS 2.0 or 1.2 XML (document or a single event) without any DTD."""
     if _DTD_RE.search(body):
-        raise _fail("XML documents with a DOCTYPE or ENTITY declaration are refused "
-                    "(external entities and entity expansion are not allowed)")
+        raise _fail(
+            "XML documents with a DOCTYPE or ENTITY declaration are refused "
+            "(external entities and entity expansion are not allowed)"
+        )
     try:
         root = etree.fromstring(body, _parser())
     except etree.XMLSyntaxError as error:
@@ -93,9 +110,9 @@ class _Reader:
         self.problems: list[Problem] = []
         self.prefix_of: dict[str, str] = {}
         root_ns, _ = _split(root.tag)
-        self.strict_order = root_ns in (None, "urn:epcglobal:epcis:xsd:2",
-                                        "urn:epcglobal:epcis-query:xsd:2") and not (
-            root.get("schemaVersion", "2.0").startswith("1."))
+        self.strict_order = root_ns in (None, "urn:epcglobal:epcis:xsd:2", "urn:epcglobal:epcis-query:xsd:2") and not (
+            root.get("schemaVersion", "2.0").startswith("1.")
+        )
         for prefix, iri in root.nsmap.items():
             if prefix and iri not in f.EPCIS_NAMESPACES and iri not in (XSI, SBDH):
                 self.namespaces.setdefault(prefix, iri)
@@ -110,8 +127,7 @@ class _Reader:
         if prefix is None:
             prefix = suggested or "ns1"
             if prefix in self.namespaces:
-                prefix = next(f"{prefix}{n}" for n in range(2, 10_000)
-                              if f"{prefix}{n}" not in self.namespaces)
+                prefix = next(f"{prefix}{n}" for n in range(2, 10_000) if f"{prefix}{n}" not in self.namespaces)
             self.namespaces[prefix] = ns
             self.prefix_of[ns] = prefix
         return f"{prefix}:{local}"
@@ -120,8 +136,9 @@ class _Reader:
         _, kind = _split(self.root.tag)
         if kind in f.EVENT_FIELDS:
             event = self.event(self.root, 0)
-            return EPCISDocument([event], self.namespaces, is_single_event=True,
-                                 source_syntax="xml", syntax_problems=self.problems)
+            return EPCISDocument(
+                [event], self.namespaces, is_single_event=True, source_syntax="xml", syntax_problems=self.problems
+            )
         if kind not in ("EPCISDocument", "EPCISQueryDocument"):
             raise _fail(f"root element <{kind}> is neither an EPCIS document nor an event")
         event_list = next((el for el in self.root.iter("{*}EventList", "EventList")), None)
@@ -131,10 +148,13 @@ class _Reader:
         check_event_count(len(elements), self.max_events)
         events = [self.event(el, i) for i, el in enumerate(elements)]
         document = EPCISDocument(
-            events, self.namespaces,
+            events,
+            self.namespaces,
             schema_version=self.root.get("schemaVersion", "2.0"),
-            creation_date=self.root.get("creationDate"), source_syntax="xml",
-            syntax_problems=self.problems)
+            creation_date=self.root.get("creationDate"),
+            source_syntax="xml",
+            syntax_problems=self.problems,
+        )
         self._header(document)
         return document
 
@@ -161,7 +181,8 @@ class _Reader:
                     document.instance_identifier = _text(instance)
         for el in self.root.iter("{*}ignoreFields"):
             document.hash_ignore_fields = tuple(
-                self.key(child.tag, child.prefix) for child in el if isinstance(child.tag, str))
+                self.key(child.tag, child.prefix) for child in el if isinstance(child.tag, str)
+            )
             break
 
     def _sbdh_party(self, header: etree._Element, role: str) -> str | None:
@@ -172,8 +193,7 @@ class _Reader:
         ns, kind = _split(el.tag)
         pointer = f"/epcisBody/eventList/{index}"
         if kind not in f.EVENT_FIELDS or (ns is not None and ns not in f.EPCIS_NAMESPACES):
-            raise _fail(f"event {index}: <{kind}> is not an EPCIS event type "
-                        f"({', '.join(f.EVENT_TYPES)})", pointer)
+            raise _fail(f"event {index}: <{kind}> is not an EPCIS event type ({', '.join(f.EVENT_TYPES)})", pointer)
         event: dict[str, Any] = {"type": kind}
         order = f.XML_ORDER[kind]
         # Strict on purpose for EPCIS 2.0 XML, which follows the XSD sequence; EPCIS 1.2
@@ -183,18 +203,20 @@ class _Reader:
         for child in self._flat(el):
             name = self.key(child.tag, child.prefix)
             if name in event and name != "certificationInfo" and ":" not in name:
-                self.problems.append(Problem(f"{pointer}/{name}",
-                                             f"event {index}: element <{name}> appears twice"))
+                self.problems.append(Problem(f"{pointer}/{name}", f"event {index}: element <{name}> appears twice"))
             if ":" in name:
                 _put(event, name, self.generic(child))
                 continue
             if is_strict and name in order:
                 position = order.index(name)
                 if position < last:
-                    self.problems.append(Problem(
-                        f"{pointer}/{name}",
-                        f"event {index}: element <{name}> is out of order; EPCIS XML requires "
-                        f"the XSD sequence ({', '.join(order)})"))
+                    self.problems.append(
+                        Problem(
+                            f"{pointer}/{name}",
+                            f"event {index}: element <{name}> is out of order; EPCIS XML requires "
+                            f"the XSD sequence ({', '.join(order)})",
+                        )
+                    )
                     is_strict = False  # one report per event is enough
                 last = position
             _put(event, name, self.field(name, child))
@@ -287,8 +309,7 @@ class _Reader:
             if name in f.SENSOR_REPORT_DECIMALS:
                 result[name] = _number(value)
             elif name == "booleanValue":
-                result[name] = {"true": True, "1": True, "false": False, "0": False}.get(
-                    value, value)
+                result[name] = {"true": True, "1": True, "false": False, "0": False}.get(value, value)
             else:
                 result[name] = value
         for child in self._flat(el):
@@ -299,13 +320,12 @@ class _Reader:
         """A user extension element: text, or an object of @attributes/children/#text."""
         children = [c for c in el if isinstance(c.tag, str)]
         text = _text(el)
-        if not children and not el.attrib:
+        # xsi:type and friends describe the XML, not the data.
+        attributes = [(a, v) for a, v in el.attrib.items() if not a.startswith(_XSI_TAG)]
+        if not children and not attributes:
             return text
         result: dict[str, Any] = {}
-        for attr, value in el.attrib.items():
-            ns, _ = _split(attr)
-            if ns == XSI:
-                continue  # xsi:type and friends describe the XML, not the data
+        for attr, value in attributes:
             result["@" + self.key(attr, _attr_prefix(el, attr))] = value
         for child in children:
             _put(result, self.key(child.tag, child.prefix), self.generic(child))

@@ -13,6 +13,8 @@ from txng.epcis import vocabulary as voc
 
 EPCIS_NS: Final = "urn:epcglobal:epcis:xsd:2"
 EPCISQ_NS: Final = "urn:epcglobal:epcis-query:xsd:2"
+# XML spelling of the CBV master-data namespace (the JSON-LD context appends "#").
+_XML_PREFIXES: Final = {**f.STANDARD_PREFIXES, "cbvmda": "urn:epcglobal:cbv:mda"}
 _VOCAB_FIELDS: Final = {"bizStep": "bizStep", "disposition": "disposition"}
 _TYPED_LISTS: Final = {
     "bizTransactionList": ("bizTransaction", "bizTransactionType"),
@@ -39,7 +41,7 @@ class _Writer:
         prefix, sep, local = key.partition(":")
         if not sep:
             return key
-        iri = self.namespaces.get(prefix) or f.STANDARD_PREFIXES.get(prefix)
+        iri = self.namespaces.get(prefix) or _XML_PREFIXES.get(prefix)
         return f"{{{iri}}}{local}" if iri else local
 
     def generic(self, parent: etree._Element, key: str, value: Any) -> None:
@@ -157,9 +159,14 @@ class _Writer:
             el.set(self.qname(key), _scalar(item))
 
 
-def render_xml(events: Iterable[Mapping[str, Any]], namespaces: Mapping[str, str], *,
-               query_name: str | None = None, subscription_id: str | None = None,
-               creation_date: str | None = None) -> bytes:
+def render_xml(
+    events: Iterable[Mapping[str, Any]],
+    namespaces: Mapping[str, str],
+    *,
+    query_name: str | None = None,
+    subscription_id: str | None = None,
+    creation_date: str | None = None,
+) -> bytes:
     """EPCIS 2.0 XML: epcisq:EPCISQueryDocument if query_name is given, else EPCISDocument."""
     from txng.epcis.document import now_iso
 

@@ -8,6 +8,7 @@ Digital Link to a URN needs the company prefix length from the caller.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -20,7 +21,7 @@ from txng.gs1.errors import COMPANY_PREFIX, EPC_SYNTAX, NO_EPC_EQUIVALENT, UNSUP
 INSTANCE: Final = "instance"
 CLASS: Final = "class"
 
-_URN = re.compile(r"urn:epc:(id|class|idpat):([a-z]+):(.*)")
+_URN = re.compile(r"urn:epc:([a-z]+):([a-z0-9-]+):(.*)")
 _DIGITS = re.compile(r"[0-9]+")
 _TWO_DIGITS = re.compile(r"[0-9]{2}")
 # TDS §6.3 GS3A3 component: these characters raw, and exactly seven upper-case escapes.
@@ -146,8 +147,11 @@ def _key(scheme: _Scheme, prefix: str, reference: str, urn: str) -> str:
     return "0" + key if scheme.layout == "grai" else key
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_epc_urn(urn: str) -> EpcUri:
     """Parse and strictly validate an EPC pure-identity, class or class-pattern URN."""
+    # Cached: locations (SGLN) and classes (LGTIN) repeat in almost every captured event;
+    # the result is immutable and failures raise, so they are never cached.
     match = _URN.fullmatch(urn)
     if match is None:
         raise GS1Error(f"Not an EPC URN: {urn!r}.", EPC_SYNTAX)

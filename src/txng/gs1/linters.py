@@ -202,7 +202,7 @@ LENIENT_LINTERS: Final = frozenset(
     }
 )
 
-LINTERS: Final[dict[str, Linter]] = {
+_EXACT_LINTERS: Final[dict[str, Linter]] = {
     "csum": lint_csum,
     "csumalpha": lint_csumalpha,
     "gcppos1": lint_gcppos1,
@@ -232,7 +232,8 @@ LINTERS: Final[dict[str, Linter]] = {
     "importeridx": lint_importeridx,
     "pcenc": lint_pcenc,
     "iban": lint_iban,
-} | dict.fromkeys(LENIENT_LINTERS, _lenient)
+}
+LINTERS: Final[dict[str, Linter]] = {**_EXACT_LINTERS, **dict.fromkeys(LENIENT_LINTERS, _lenient)}
 
 
 def get_linter(name: str) -> Linter:

@@ -15,4 +15,6 @@ class OperatorCommand(BaseCommand):
             return super().execute(*args, **options)
         except ServiceError as error:
             where = f" ({error.field})" if error.field else ""
-            raise CommandError(f"{error.message}{where}", returncode=2 if error.status == 409 else 1) from error
+            raise CommandError(
+                f"{error.message}{where} [{error.code}]", returncode=2 if error.status == 409 else 1
+            ) from error

@@ -1,0 +1,122 @@
+"""CBV 2.0 Event Hash ID against the GS1 reference vectors (.hashes are authoritative)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from txng.epcis.document import parse_document
+from txng.epcis.hashing import canonical_value, event_hash_id, normalise_time, prehash_string
+from txng.epcis.tests.conftest import HASH_EQUAL, HASH_EXAMPLES, content_type
+
+VECTORS = sorted(
+    path
+    for hashes in HASH_EXAMPLES.glob("*.hashes")
+    for path in (hashes.with_suffix(".jsonld"), hashes.with_suffix(".xml"))
+    if path.exists()
+)
+
+
+def _hashes(path: Path) -> list[str]:
+    document = parse_document(path.read_bytes(), content_type(path), validate=False)
+    return [
+        event_hash_id(event, document.namespaces, ignore_fields=document.hash_ignore_fields)
+        for event in document.events
+    ]
+
+
+def test_there_are_39_input_files_with_63_hashes():
+    assert len(VECTORS) == 39
+    assert sum(len(p.read_text().split()) for p in HASH_EXAMPLES.glob("*.hashes")) == 63
+
+
+@pytest.mark.parametrize("path", VECTORS, ids=lambda p: p.name)
+def test_reference_vector(path):
+    expected = path.with_suffix(".hashes").read_text().split()
+    assert _hashes(path) == expected
+
+
+@pytest.mark.parametrize("path", sorted(HASH_EQUAL.iterdir()), ids=lambda p: p.name)
+def test_representations_of_one_event_hash_equally(path):
+    hashes = _hashes(path)
+    assert len(hashes) >= 2
+    assert len(set(hashes)) == 1
+
+
+def test_prehash_of_reference_example():
+    path = HASH_EXAMPLES / "ReferenceEventHashAlgorithm.jsonld"
+    document = parse_document(path.read_bytes(), content_type(path), validate=False)
+    expected = path.with_suffix(".prehashes").read_text().splitlines()[0]
+    assert prehash_string(document.events[0], document.namespaces) == expected
+
+
+def test_hashing_does_not_change_the_event():
+    path = HASH_EXAMPLES / "epcisDocWithVariousEventTypes.jsonld"
+    document = parse_document(path.read_bytes(), content_type(path), validate=False)
+    before = copy.deepcopy(document.events)
+    for event in document.events:
+        event_hash_id(event, document.namespaces)
+    assert document.events == before
+
+
+def test_record_time_event_id_and_error_declaration_are_not_hashed():
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2026-07-22T06:45:00+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        "action": "OBSERVE",
+        "epcList": [],
+    }
+    marked = {
+        **event,
+        "recordTime": "2026-07-23T00:00:00Z",
+        "eventID": "urn:uuid:1",
+        "errorDeclaration": {"declarationTime": "2026-07-24T00:00:00Z"},
+    }
+    assert event_hash_id(marked, {}) == event_hash_id(event, {})
+
+
+def test_ignore_fields_leave_extensions_out():
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2026-07-22T06:45:00+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        "action": "OBSERVE",
+        "ex:captureID": "42",
+    }
+    plain = {k: v for k, v in event.items() if k != "ex:captureID"}
+    namespaces = {"ex": "https://ex.example/"}
+    assert event_hash_id(event, namespaces, ignore_fields={"ex:captureID"}) == event_hash_id(plain, namespaces)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2020-03-04T11:00:30+01:00", "2020-03-04T10:00:30.000Z"),
+        ("2020-03-04T10:00:30.1234567Z", "2020-03-04T10:00:30.123Z"),
+        ("2019-12-31T23:59:59.9996-00:30", "2020-01-01T00:30:00.000Z"),
+        ("2020-03-04T10:00:30.0005Z", "2020-03-04T10:00:30.000Z"),  # half to even
+    ],
+)
+def test_timestamps_become_utc_milliseconds(text, expected):
+    assert normalise_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("urn:epc:id:sgtin:4012345.011111.9876", "https://id.gs1.org/01/04012345111118/21/9876"),
+        ("urn:epc:id:sscc:4012345.0000000333", "https://id.gs1.org/00/040123450000003338"),
+        ("urn:epc:id:sgln:4012345.00001.0", "https://id.gs1.org/414/4012345000016"),
+        ("urn:epc:class:lgtin:4012345.012345.998877", "https://id.gs1.org/01/04012345123456/10/998877"),
+        ("https://example.com/gtin/4012345123456/lot/1/ser/2?x=1", "https://id.gs1.org/01/04012345123456/21/2"),
+        ("urn:epcglobal:cbv:bizstep:shipping", "https://ref.gs1.org/cbv/BizStep-shipping"),
+        ("26.500", "26.5"),
+        ("+10.0", "10"),
+        ("VN-CT-027", "VN-CT-027"),
+    ],
+)
+def test_values_are_canonicalised(text, expected):
+    assert canonical_value(text) == expected
