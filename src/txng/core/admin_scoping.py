@@ -77,5 +77,19 @@ class ScopedAdmin(admin.ModelAdmin[ModelT], Generic[ModelT]):
             changes={name: form.cleaned_data.get(name) for name in form.changed_data},
         )
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # A business picks among its own organizations only; others' names (drafts too) never show.
+        if db_field.name == "organization":
+            from txng.accounts.visibility import owned_q
+            from txng.registry.models import Organization
+
+            principal = self.principal(request)
+            kwargs["queryset"] = (
+                Organization.objects.all()
+                if principal.sees_everything
+                else Organization.objects.filter(owned_q(principal, field="pk"))
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def report(self, request: HttpRequest, error: ServiceError) -> None:
         messages.error(request, error.message)

@@ -75,7 +75,7 @@ def _positions(order: _Order) -> dict[str, int]:
 
 def _child(child: list[Any], sub_order: Any) -> str:
     grand = _ordered(child[2], sub_order) if sub_order else ""
-    text = child[1]
+    text: str = child[1]
     if text:
         lowered = child[0].lower()
         if "time" in lowered and "offset" not in lowered:
@@ -83,7 +83,7 @@ def _child(child: list[Any], sub_order: Any) -> str:
         else:
             text = "=" + canonical_value(text)
     if text or grand:
-        return child[0] + text + grand
+        return str(child[0]) + text + grand
     return ""
 
 

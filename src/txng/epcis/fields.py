@@ -100,8 +100,8 @@ _XML_BASE: Final = (
     "certificationInfo",
 )
 XML_ORDER: Final[dict[str, tuple[str, ...]]] = {
-    "ObjectEvent": _XML_BASE
-    + (
+    "ObjectEvent": (
+        *_XML_BASE,
         "epcList",
         "action",
         "bizStep",
@@ -116,8 +116,8 @@ XML_ORDER: Final[dict[str, tuple[str, ...]]] = {
         "persistentDisposition",
         "ilmd",
     ),
-    "AggregationEvent": _XML_BASE
-    + (
+    "AggregationEvent": (
+        *_XML_BASE,
         "parentID",
         "childEPCs",
         "action",
@@ -132,8 +132,8 @@ XML_ORDER: Final[dict[str, tuple[str, ...]]] = {
         "sensorElementList",
         "persistentDisposition",
     ),
-    "TransactionEvent": _XML_BASE
-    + (
+    "TransactionEvent": (
+        *_XML_BASE,
         "bizTransactionList",
         "parentID",
         "epcList",
@@ -148,8 +148,8 @@ XML_ORDER: Final[dict[str, tuple[str, ...]]] = {
         "sensorElementList",
         "persistentDisposition",
     ),
-    "TransformationEvent": _XML_BASE
-    + (
+    "TransformationEvent": (
+        *_XML_BASE,
         "inputEPCList",
         "inputQuantityList",
         "outputEPCList",
@@ -166,8 +166,8 @@ XML_ORDER: Final[dict[str, tuple[str, ...]]] = {
         "persistentDisposition",
         "ilmd",
     ),
-    "AssociationEvent": _XML_BASE
-    + (
+    "AssociationEvent": (
+        *_XML_BASE,
         "parentID",
         "childEPCs",
         "childQuantityList",

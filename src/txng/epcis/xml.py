@@ -95,7 +95,7 @@ def parse_xml(body: bytes, *, max_events: int = 10_000) -> EPCISDocument:
         root = etree.fromstring(body, _parser())
     except etree.XMLSyntaxError as error:
         raise _fail(f"the body is not well-formed XML: {error}") from None
-    if root.getroottree().docinfo.doctype:
+    if getattr(root.getroottree().docinfo, "doctype", ""):
         raise _fail("XML documents with a DOCTYPE are refused")
     return _Reader(root, max_events).document()
 
@@ -303,7 +303,7 @@ class _Reader:
 
     def sensor_attributes(self, el: etree._Element) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for attr, raw in el.attrib.items():
+        for attr, raw in _attributes(el):
             name = self.key(attr, _attr_prefix(el, attr))
             value = raw.strip()
             if name in f.SENSOR_REPORT_DECIMALS:
@@ -321,7 +321,7 @@ class _Reader:
         children = [c for c in el if isinstance(c.tag, str)]
         text = _text(el)
         # xsi:type and friends describe the XML, not the data.
-        attributes = [(a, v) for a, v in el.attrib.items() if not a.startswith(_XSI_TAG)]
+        attributes = [(a, v) for a, v in _attributes(el) if not a.startswith(_XSI_TAG)]
         if not children and not attributes:
             return text
         result: dict[str, Any] = {}
@@ -332,6 +332,10 @@ class _Reader:
         if text:
             result["#text"] = text
         return result
+
+
+def _attributes(el: etree._Element) -> list[tuple[str, str]]:
+    return [(str(name), str(value)) for name, value in el.attrib.items()]
 
 
 def _attr_prefix(el: etree._Element, attr: str) -> str | None:

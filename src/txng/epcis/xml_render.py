@@ -28,8 +28,7 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         # xsd:decimal has no exponent form.
-        text = format(Decimal(repr(value)), "f")
-        return text
+        return format(Decimal(repr(value)), "f")
     return str(value)
 
 
@@ -170,7 +169,7 @@ def render_xml(
     """EPCIS 2.0 XML: epcisq:EPCISQueryDocument if query_name is given, else EPCISDocument."""
     from txng.epcis.document import now_iso
 
-    nsmap: dict[str | None, str] = {"gs1": voc.GS1_VOC, "cbv": voc.CBV_WEB}
+    nsmap: dict[str, str] = {"gs1": voc.GS1_VOC, "cbv": voc.CBV_WEB}
     for prefix, iri in namespaces.items():
         if prefix not in ("epcis", "epcisq", "xml", "xmlns"):
             nsmap[prefix] = iri

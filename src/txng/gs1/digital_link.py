@@ -284,15 +284,18 @@ def is_valid_digital_link(uri: str) -> bool:
 
 
 def claims_digital_link(uri: str) -> bool:
-    """True if an http(s) URI looks like a Digital Link: its path ends in a primary key pair
-    (walking back over known AIs) whose value starts with a digit, as every GS1 key does (it
-    starts with a GS1 Company Prefix). Cheap; says nothing about validity."""
+    """True if an http(s) URI looks like a Digital Link: any URI on id.gs1.org, or a path that ends
+    in a primary key pair (walking back over known AIs) whose value starts with a digit, as every
+    GS1 key does (it starts with a GS1 Company Prefix). Cheap; says nothing about validity."""
     head = uri[:8].lower()
     if not head.startswith(("http://", "https://")):
         return False
-    slash = uri.find("/", 8 if head == "https://" else 7)
+    start = 8 if head == "https://" else 7
+    slash = uri.find("/", start)
     if slash < 0:
         return False
+    if uri[start:slash].lower() == "id.gs1.org":
+        return True
     path = uri[slash:].partition("#")[0].partition("?")[0]
     segments = path.split("/")
     table = ai_table()

@@ -40,7 +40,7 @@ def format_hri(ais: AIPairs) -> str:
 
 def format_element_string(ais: AIPairs, *, separator: str = GROUP_SEPARATOR) -> str:
     """Concatenated element string; `separator` (FNC1 / GS) follows each variable-length AI
-    except the last (GS1 General Specifications §7.8.5). No leading FNC1: that is symbology."""
+    except the last (GS1 General Specifications §7.8, concatenation). No leading FNC1: that is symbology."""
     table = ai_table()
     parts: list[str] = []
     last = len(ais) - 1
@@ -82,7 +82,7 @@ def parse_element_string(
     """Parse a concatenated element string as a scanner sends it (leading FNC1 optional)."""
     table = ai_table()
     ais: list[tuple[str, str]] = []
-    position = 1 if data.startswith(separator) else 0
+    position = len(separator) if data.startswith(separator) else 0
     while position < len(data):
         definition = next(
             (d for size in (2, 3, 4) if (d := table.get(data[position : position + size]))),
@@ -99,7 +99,8 @@ def parse_element_string(
         else:
             end = start + definition.max_length
             ais.append((definition.ai, data[start:end]))
-            position = end
+            # Some printers also put a separator after predefined-length AIs; tolerate it.
+            position = end + len(separator) if data.startswith(separator, end) else end
     if validate:
         validate_element_list(ais, permit_unknown_ais=False)
     return ais

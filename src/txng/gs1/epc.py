@@ -1,5 +1,6 @@
-"""EPC URNs of the GS1 EPC Tag Data Standard (TDS 2.x §6 "EPC URI", §8 patterns; CBV 2.0 §8) and
-their correspondence with GS1 Digital Link URIs (TDS 2.x §7 / EPCIS 2.0 §8.2.7).
+"""EPC URNs of the GS1 EPC Tag Data Standard (TDS 2.x: EPC pure identity URIs, EPC class and
+pattern URIs; CBV 2.0 identifiers) and their correspondence with GS1 Digital Link URIs (TDS 2.x
+correspondence tables), the two forms EPCIS 2.0 accepts for the same identifier.
 
 `urn:epc:id:sgtin:0614141.812345.6789` carries the GS1 Company Prefix length in its first dot;
 the Digital Link form `https://id.gs1.org/01/80614141123458/21/6789` does not, so converting a
@@ -24,15 +25,15 @@ CLASS: Final = "class"
 _URN = re.compile(r"urn:epc:([a-z]+):([a-z0-9-]+):(.*)")
 _DIGITS = re.compile(r"[0-9]+")
 _TWO_DIGITS = re.compile(r"[0-9]{2}")
-# TDS §6.3 GS3A3 component: these characters raw, and exactly seven upper-case escapes.
+# TDS grammar, GS3A3Component: these characters raw, and exactly seven upper-case escapes.
 _GS3A3 = re.compile(r"(?:[A-Za-z0-9_.!'()*+,:;=-]|%2[256F]|%3[CEF])+")
-_CPI = re.compile(r"(?:[0-9A-Z-]|%2[3F])+")  # TDS §6.3.11: CSET 39 with '#' and '/' escaped
+_CPI = re.compile(r"(?:[0-9A-Z-]|%2[3F])+")  # TDS CPI grammar: CSET 39 with '#' and '/' escaped
 _ESCAPE = re.compile(r"%([0-9A-F]{2})")
 _GS3A3_ESCAPES: Final = str.maketrans(
     {'"': "%22", "%": "%25", "&": "%26", "/": "%2F", "<": "%3C", ">": "%3E", "?": "%3F"}
 )
 _CPI_ESCAPES: Final = str.maketrans({"#": "%23", "/": "%2F"})
-# GS1 Company Prefixes have 4 to 12 digits (GS1 General Specifications §1.4.4).
+# GS1 Company Prefixes have 4 to 12 digits (see identifiers.COMPANY_PREFIX_LENGTHS).
 MIN_COMPANY_PREFIX_LENGTH: Final = 4
 MAX_COMPANY_PREFIX_LENGTH: Final = 12
 
@@ -75,7 +76,7 @@ _SCHEMES: Final = {
         _Scheme("id", "upui", "01", 13, "indicator", (("235", "gs3a3"),)),
         _Scheme("id", "pgln", "417", 12, "plain", ()),
         _Scheme("class", "lgtin", "01", 13, "indicator", (("10", "gs3a3"),)),
-        # Class-level patterns of CBV 2.0 §8.3: the last component is "*".
+        # Class-level identifiers of CBV 2.0 (EPC pattern URIs): the last component is "*".
         _Scheme("idpat", "sgtin", "01", 13, "indicator", ()),
         _Scheme("idpat", "grai", "8003", 12, "grai", ()),
         _Scheme("idpat", "gdti", "253", 12, "plain", ()),
@@ -172,7 +173,7 @@ def parse_epc_urn(urn: str) -> EpcUri:
         if target == "+":
             key += value
             ais[0] = (scheme.key_ai, key)
-        elif not (scheme.name == "sgln" and value == "0"):  # TDS §6.3.3: extension 0 = the GLN itself
+        elif not (scheme.name == "sgln" and value == "0"):  # TDS SGLN: extension "0" = no extension
             ais.append((target, value))
     table = ai_table()
     for ai, value in ais:
@@ -215,7 +216,7 @@ def _format_urn(scheme: _Scheme, ais: dict[str, str], prefix_length: int) -> str
 
 
 def _scheme_for_path(path: dict[str, str]) -> _Scheme | None:
-    # TDS 2.x §7 correspondence. Qualifiers outside the EPC ((22) CPV, (10) lot beside a serial)
+    # TDS 2.x correspondence tables. Qualifiers outside the EPC ((22) CPV, (10) lot beside a serial)
     # are dropped: GTIN + serial already identifies the instance.
     key_ai, key = next(iter(path.items()))
     others = set(path) - {key_ai}
@@ -245,7 +246,7 @@ def _scheme_for_path(path: dict[str, str]) -> _Scheme | None:
 
 
 def digital_link_level(path: dict[str, str]) -> str:
-    """ "instance" or "class" for the AIs of a Digital Link path (CBV 2.0 §8.2 / §8.3)."""
+    """ "instance" or "class" for the AIs of a Digital Link path (CBV 2.0 instance/class identifiers)."""
     key_ai, key = next(iter(path.items()))
     if key_ai in ("01", "8006"):
         return INSTANCE if {"21", "235"} & set(path) else CLASS
@@ -279,7 +280,11 @@ def digital_link_to_epc_urn(uri: str, company_prefix_length: int) -> str:
 
 def canonical_epc(uri: str, company_prefix_length: int | None = None) -> str:
     """One spelling per GS1 identifier: the EPC URN when it can be built (URN input, or Digital
-    Link plus company prefix length), else the canonical Digital Link on https://id.gs1.org."""
+    Link plus company prefix length), else the canonical Digital Link on https://id.gs1.org.
+
+    Only the identity is kept: query strings go, and so do qualifiers outside the EPC ((10) lot
+    and (22) CPV beside a serial), so every spelling of one instance compares equal.
+    """
     if uri.startswith("urn:epc:"):
         return parse_epc_urn(uri).to_urn()
     epc = epc_from_digital_link(parse_digital_link(uri), company_prefix_length)
@@ -288,7 +293,7 @@ def canonical_epc(uri: str, company_prefix_length: int | None = None) -> str:
     return epc.to_urn()
 
 
-# Non-GS1 EPC schemes (TDS §6.3.x): no Digital Link form; checked for shape only, except the
+# Non-GS1 EPC schemes of the TDS: no Digital Link form; checked for shape only, except the
 # ISO 6346 (BIC) and IMO check digits.
 _NUMBER = r"(?:0|[1-9][0-9]*)"
 _OTHER_SCHEMES: Final = {
@@ -298,7 +303,7 @@ _OTHER_SCHEMES: Final = {
     "bic": re.compile(r"([A-Z]{3}[UJZ][0-9]{7})"),
     "imovn": re.compile(r"([0-9]{7})"),
 }
-_GID_LIMITS: Final = (268_435_455, 16_777_215, 68_719_476_735)  # TDS §6.3.9 (GID-96 field sizes)
+_GID_LIMITS: Final = (268_435_455, 16_777_215, 68_719_476_735)  # TDS GID-96 field sizes
 
 
 def _bic_is_valid(code: str) -> bool:

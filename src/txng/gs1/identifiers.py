@@ -29,7 +29,8 @@ from txng.gs1.validation import (
 GTIN_LENGTHS: Final = (8, 12, 13, 14)
 GLN_LENGTH: Final = 13
 SSCC_LENGTH: Final = 18
-# GS1 General Specifications §1.4.4: a GS1 Company Prefix has 4 to 12 digits.
+# A GS1 Company Prefix has 4 to 12 digits: 4 is the minimum of the GS1 Barcode Syntax Tests
+# (gcppos1); GS1's published prefix-length table currently allocates 6 to 12.
 COMPANY_PREFIX_LENGTHS: Final = range(4, 13)
 
 

@@ -25,7 +25,7 @@ from txng.gs1.errors import CHECK_DIGIT, COMPANY_PREFIX, DATE, FORMAT
 LintResult = tuple[str, str] | None
 Linter = Callable[[str], LintResult]
 
-# GS1 General Specifications §1.4.4: the shortest GS1 Company Prefix has four digits.
+# GS1 Barcode Syntax Tests (lint_gcppos1): the shortest GS1 Company Prefix has four digits.
 GCP_MIN_LENGTH: Final = 4
 _DAYS_IN_MONTH: Final = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _HEX_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -39,7 +39,7 @@ def _date(year: int, month: str, day: str, *, is_day_zero_allowed: bool) -> Lint
     if not 1 <= mm <= 12:
         return DATE, "The date contains an illegal month of the year."
     if dd == 0 and is_day_zero_allowed:
-        return None  # §7.12: DD = 00 means "last day of the month" for (11)-(17)
+        return None  # GenSpecs §3.4 date AIs (11)-(17): DD = 00 when only year and month are known
     is_leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     if not 1 <= dd <= _DAYS_IN_MONTH[mm - 1] or (mm == 2 and dd == 29 and not is_leap):
         return DATE, "The date contains an illegal day of the month."
@@ -47,8 +47,8 @@ def _date(year: int, month: str, day: str, *, is_day_zero_allowed: bool) -> Lint
 
 
 def _yy_year(yy: str) -> int:
-    # §7.12 resolves the century with a sliding window; YY % 4 == 0 is equivalent for leap
-    # years until 2100, the only non-leap century year the window can reach before then.
+    # GenSpecs §7.12 resolves the century with a sliding window; only leap years matter here and
+    # 20YY gives the right answer until the window reaches 2100 (from 2051 on).
     return 2000 + int(yy)
 
 

@@ -11,7 +11,7 @@ The GS1 rules apply, strictly, when a URI *claims* to be a GS1 identifier:
 A claiming URI must be a valid EPC URN or GS1 Digital Link URI (check digits, lengths, qualifier
 order, …) of the kind the field expects (instance-level for EPCs, class-level for EPC classes,
 GLN-based for locations and parties). A Digital Link used as an identifier may not carry a query
-string or fragment: identity is the path only (the forms of CBV 2.0 §8). Any other URI only has
+string or fragment: identity is the path only (the identifier forms of CBV 2.0). Any other URI only has
 to be an absolute URI (RFC 3986 §4.3).
 """
 

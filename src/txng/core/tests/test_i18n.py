@@ -10,7 +10,9 @@ def _entries(text: str) -> list[tuple[str, str, bool]]:
     entries = []
     for block in text.split("\n\n"):
         fuzzy = "#, fuzzy" in block
-        msgid = "".join(re.findall(r'"(.*)"', block.split("msgstr")[0].split("msgid", 1)[-1])) if "msgid" in block else ""
+        msgid = (
+            "".join(re.findall(r'"(.*)"', block.split("msgstr")[0].split("msgid", 1)[-1])) if "msgid" in block else ""
+        )
         msgstr = "".join(re.findall(r'"(.*)"', block.split("msgstr", 1)[-1])) if "msgstr" in block else ""
         if msgid:
             entries.append((msgid, msgstr, fuzzy))

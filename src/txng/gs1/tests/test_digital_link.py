@@ -118,3 +118,8 @@ def test_build_digital_link_validates_values() -> None:
 )
 def test_claims_digital_link(uri: str, claims: bool) -> None:
     assert claims_digital_link(uri) is claims
+
+
+def test_any_uri_on_id_gs1_org_claims_to_be_a_digital_link() -> None:
+    assert claims_digital_link("https://id.gs1.org/01/abc")
+    assert claims_digital_link("HTTP://ID.GS1.ORG/")

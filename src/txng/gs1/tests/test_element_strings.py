@@ -78,3 +78,7 @@ def test_location_trace_code() -> None:
     with pytest.raises(GS1Error) as caught:
         location_trace_code("9520123456789")
     assert caught.value.code == "check-digit"
+
+
+def test_parse_element_string_tolerates_a_separator_after_a_fixed_length_ai() -> None:
+    assert parse_element_string("0109520123456788\x1d10ABC") == [("01", "09520123456788"), ("10", "ABC")]

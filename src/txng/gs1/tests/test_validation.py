@@ -57,6 +57,7 @@ def test_validate_epc_accepts_instance_identifiers_and_any_other_uri(uri: str) -
         ("https://id.gs1.org/01/09520123456788/21/ABC#x", "query-not-allowed"),
         ("https://id.gs1.org/01/09520123456788/21/S/10/L", "qualifier-order"),
         ("https://example.com/2024/01/15", "length"),  # claims (01) with a digit value
+        ("https://id.gs1.org/01/abc", "length"),  # anything on id.gs1.org claims to be GS1
         ("not a uri", "not-uri"),
         ("", "not-uri"),
         ("relative/path", "not-uri"),

@@ -120,3 +120,11 @@ def test_sector_officer_admin_does_not_list_other_sector(
     page = client.get("/admin/registry/organization/").content.decode()
     assert mine.organization.name in page
     assert theirs.organization.name not in page
+
+
+def test_admin_add_form_offers_only_own_organizations(client: Client, two_businesses: tuple[Product, Product]) -> None:
+    mine, theirs = two_businesses
+    client.force_login(business_user(mine.organization))
+    page = client.get("/admin/registry/product/add/").content.decode()
+    assert mine.organization.name in page
+    assert theirs.organization.name not in page
