@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "txng.accounts",
     "txng.registry",
     "txng.review",
+    "txng.epcis",
 ]
 
 MIDDLEWARE = [

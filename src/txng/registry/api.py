@@ -9,7 +9,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from txng.accounts.auth import ANYONE, AUTHENTICATED, principal_of
 from txng.core.errors import PermissionDenied, ServiceError
 from txng.registry import selectors, services
-from txng.registry.models import Organization
+from txng.registry.models import Organization, Product
 
 router = Router(tags=["registry"])
 
@@ -130,7 +130,7 @@ def _acting_organization(request: HttpRequest, tax_code: str | None) -> Organiza
 
 
 @router.post("/products", response={201: ProductOut}, auth=AUTHENTICATED)
-def product_create(request: HttpRequest, payload: ProductIn, organization: str | None = None) -> Status:
+def product_create(request: HttpRequest, payload: ProductIn, organization: str | None = None) -> Status[Product]:
     acting = _acting_organization(request, organization)
     created = services.product_create(
         actor=principal_of(request), organization=acting, **payload.model_dump(exclude_defaults=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from txng.core.errors import ServiceError
-from txng.gs1.checkdigit import gs1_check_digit, has_valid_check_digit, is_digits
+from txng.gs1 import identifiers
+from txng.gs1.errors import GS1Error
 
 _TAX_CODE_RE = re.compile(r"^(\d{10})(?:-(\d{3}))?$|^(\d{12})$")
 # Weights of the tax-code check digit (Circular 105/2020/TT-BTC, Annex: cấu trúc mã số thuế).
@@ -50,30 +53,38 @@ def validate_tax_code(value: str) -> str:
     return code
 
 
+_KEY_MESSAGES = {
+    "charset": gettext_noop("%(key)s has only digits."),
+    "empty": gettext_noop("%(key)s is required."),
+    "length": gettext_noop("%(key)s %(value)s has the wrong number of digits."),
+    "check-digit": gettext_noop("%(key)s %(value)s has a wrong check digit."),
+}
+
+
+def _gs1_key(value: str, field: str, key: str, check: Callable[[str], None]) -> str:
+    try:
+        check(value)
+    except GS1Error as error:
+        template = _KEY_MESSAGES.get(error.code, gettext_noop("%(key)s %(value)s is not valid."))
+        raise ServiceError(
+            _(template) % {"key": key, "value": value},
+            code=f"{key.lower()}-{_CODE_NAMES.get(error.code, error.code)}",
+            field=field,
+        ) from error
+    return value
+
+
+_CODE_NAMES = {"charset": "format", "empty": "format"}
+
+
 def validate_gtin(value: str, field: str = "gtin") -> str:
     """Return the GTIN-14 for a GTIN-8/12/13/14 (zero-padded, GS1 General Specifications §3.3.2)."""
-    gtin = value.strip()
-    if not is_digits(gtin):
-        raise ServiceError(_("A GTIN has only digits."), code="gtin-format", field=field)
-    if len(gtin) not in (8, 12, 13, 14):
-        raise ServiceError(_("A GTIN has 8, 12, 13 or 14 digits."), code="gtin-length", field=field)
-    if not has_valid_check_digit(gtin):
-        raise ServiceError(
-            _("GTIN %(value)s has a wrong check digit.") % {"value": gtin}, code="gtin-check-digit", field=field
-        )
-    return gtin.zfill(14)
+    return _gs1_key(value.strip(), field, "GTIN", identifiers.validate_gtin).zfill(14)
 
 
 def validate_gln(value: str, field: str = "gln") -> str:
     """Return a 13-digit GLN with a correct check digit, or raise ServiceError."""
-    gln = value.strip()
-    if not re.fullmatch(r"\d{13}", gln):
-        raise ServiceError(_("GLN must have exactly 13 digits."), code="gln-format", field=field)
-    if gs1_check_digit(gln[:12]) != gln[12]:
-        raise ServiceError(
-            _("GLN %(value)s has a wrong check digit.") % {"value": gln}, code="gln-check-digit", field=field
-        )
-    return gln
+    return _gs1_key(value.strip(), field, "GLN", identifiers.validate_gln)
 
 
 def validate_company_prefix(value: str) -> str:

@@ -103,4 +103,4 @@ def test_bad_gtins_are_refused(value: str) -> None:
 def test_gln_with_wrong_length_is_refused() -> None:
     with pytest.raises(ServiceError) as caught:
         validate_gln("893000000001")
-    assert caught.value.code == "gln-format"
+    assert caught.value.code == "gln-length"

@@ -1,0 +1,126 @@
+"""The event store: full EPCIS 2.0 events plus narrow index rows, all keyed by organization (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from txng.registry.models import Organization
+
+# Indexed URIs longer than this are rejected at capture (no EPC, GLN or CBV URI comes close).
+URI_MAX_LENGTH = 512
+
+
+class CaptureJob(models.Model):
+    """One capture request (EPCIS 2.0 REST binding, `/capture/{captureID}`)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCESS = "success", _("Success")
+        FAILED = "failed", _("Failed")
+
+    class ErrorBehaviour(models.TextChoices):
+        ROLLBACK = "rollback", _("Roll back")
+        PROCEED = "proceed", _("Proceed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="capture_jobs")
+    created_by = models.CharField(_("created by"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    error_behaviour = models.CharField(
+        _("error behaviour"), max_length=10, choices=ErrorBehaviour.choices, default=ErrorBehaviour.ROLLBACK
+    )
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    event_count = models.PositiveIntegerField(_("events sent"), default=0)
+    captured_count = models.PositiveIntegerField(_("events stored"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("capture job")
+        verbose_name_plural = _("capture jobs")
+        indexes = [models.Index(fields=["organization", "created_at"], name="epcis_job_org_created_idx")]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class Event(models.Model):
+    """One EPCIS event as captured (JSON-LD compact form) with the columns queries filter on."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="events")
+    event_id = models.CharField(_("event ID"), max_length=URI_MAX_LENGTH)
+    event_hash = models.CharField(_("event hash ID"), max_length=100)
+    event_type = models.CharField(_("event type"), max_length=30)
+    event_time = models.DateTimeField(_("event time"))
+    event_time_zone_offset = models.CharField(_("event time zone offset"), max_length=6)
+    record_time = models.DateTimeField(_("record time"))
+    action = models.CharField(_("action"), max_length=10, blank=True)
+    biz_step = models.CharField(_("business step"), max_length=URI_MAX_LENGTH, blank=True)
+    disposition = models.CharField(_("disposition"), max_length=URI_MAX_LENGTH, blank=True)
+    read_point = models.CharField(_("read point"), max_length=URI_MAX_LENGTH, blank=True)
+    biz_location = models.CharField(_("business location"), max_length=URI_MAX_LENGTH, blank=True)
+    document = models.JSONField(_("event"))
+    namespaces = models.JSONField(_("namespaces"), default=dict)
+    capture_job = models.ForeignKey(CaptureJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    is_error_declaration = models.BooleanField(_("error declaration"), default=False)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            # Unique per capturing organization, not globally: another business must not be able to
+            # squat an eventID and so silently drop our capture; and a distributed table's unique
+            # keys must contain the distribution column (DESIGN.md §4).
+            models.UniqueConstraint(fields=["organization", "event_id"], name="epcis_event_org_event_id_uniq"),
+            models.UniqueConstraint(fields=["organization", "event_hash"], name="epcis_event_org_hash_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["event_id"], name="epcis_event_event_id_idx"),
+            models.Index(fields=["event_time"], name="epcis_event_time_idx"),
+            models.Index(fields=["record_time"], name="epcis_event_record_time_idx"),
+            models.Index(fields=["biz_step"], name="epcis_event_biz_step_idx"),
+            models.Index(fields=["biz_location"], name="epcis_event_biz_location_idx"),
+            models.Index(fields=["read_point"], name="epcis_event_read_point_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.event_id
+
+
+class EventIdentifier(models.Model):
+    """One EPC or EPC class named by an event, in canonical GS1 Digital Link form where it is a GS1 key."""
+
+    class Role(models.TextChoices):
+        EPC = "epc", "epcList"
+        PARENT = "parent", "parentID"
+        CHILD = "child", "childEPCs"
+        INPUT = "input", "inputEPCList"
+        OUTPUT = "output", "outputEPCList"
+        CLASS = "class", "quantityList"
+        INPUT_CLASS = "input_class", "inputQuantityList"
+        OUTPUT_CLASS = "output_class", "outputQuantityList"
+        CHILD_CLASS = "child_class", "childQuantityList"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="identifiers")
+    organization_id = models.BigIntegerField(_("organization"))
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    identifier = models.CharField(_("identifier"), max_length=URI_MAX_LENGTH)
+    # The GTIN-14 inside the identifier, if any: the public visibility rule joins products on it.
+    gtin = models.CharField(_("GTIN"), max_length=14, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=6, null=True, blank=True)
+    uom = models.CharField(_("unit of measure"), max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("event identifier")
+        verbose_name_plural = _("event identifiers")
+        indexes = [
+            models.Index(fields=["identifier", "role"], name="epcis_ident_identifier_idx"),
+            models.Index(fields=["organization_id", "identifier"], name="epcis_ident_org_identifier_idx"),
+            models.Index(fields=["gtin"], name="epcis_ident_gtin_idx", condition=~models.Q(gtin="")),
+        ]
+
+    def __str__(self) -> str:
+        return self.identifier
