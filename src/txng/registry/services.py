@@ -537,7 +537,8 @@ def number_allocate(*, actor: Principal, organization: Organization, kind: str) 
         reference = pool_prefix.next_reference
         Gs1Prefix.objects.filter(pk=pool_prefix.pk).update(next_reference=reference + 1)
         width = 12 - len(pool_prefix.prefix)
-        body = f"{pool_prefix.prefix}{reference:0{width}d}"
+        # A 12-digit prefix leaves no item reference: its one number is the prefix itself.
+        body = pool_prefix.prefix + (f"{reference:0{width}d}" if width else "")
         number13 = body + gs1_check_digit(body)
         value = "0" + number13 if kind == AllocatedNumber.Kind.GTIN else number13
         allocation = AllocatedNumber.objects.create(

@@ -31,7 +31,8 @@ def test_allocations_are_sequential_valid_and_never_repeat() -> None:
 def test_an_exhausted_pool_says_so() -> None:
     Gs1Prefix.objects.create(prefix="893888888881", next_reference=0)  # 12 digits: room for one number
     organization = OrganizationFactory()
-    number_allocate(actor=OPERATOR, organization=organization, kind="gtin")
+    only = number_allocate(actor=OPERATOR, organization=organization, kind="gtin")
+    assert only.value == "08938888888811"
     with pytest.raises(ServiceError, match="GS1"):
         number_allocate(actor=OPERATOR, organization=organization, kind="gtin")
     assert AllocatedNumber.objects.count() == 1
