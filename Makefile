@@ -56,6 +56,7 @@ test: lint typecheck test-sqlite test-postgres
 bench: migrate
 	$(BIN)/python bench/registry.py
 	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/registry.py
+	$(BIN)/python bench/hashing.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -26,7 +26,7 @@ def main() -> None:
     )
     rows = [
         {
-            "gtin": demo_gtin("8931234", item),
+            "gtin": demo_gtin("893123", item),
             "name": f"Gạo thơm ST25 túi {item % 50 + 1} kg — lô {item}",
             "product_group": "lua-gao",
             "brand": "Bench",

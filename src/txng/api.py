@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import BaseRenderer
 
 from txng.core.errors import ServiceError
+from txng.epcis.api import router as epcis_router
 from txng.registry.api import router as registry_router
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -45,6 +46,7 @@ api = NinjaAPI(
     renderer=ORJSONRenderer(),
 )
 api.add_router("/api/registry/", registry_router)
+api.add_router("/epcis/", epcis_router)
 
 
 @api.exception_handler(ServiceError)

@@ -24,7 +24,7 @@ from txng.registry.models import Product
 QUERY_EXCEPTION: Final = "epcisException:QueryParameterException"
 PER_PAGE_DEFAULT: Final = 30
 PER_PAGE_MAX: Final = 1000
-_TOKEN_SALT: Final = "txng.epcis.next-page"
+_NEXT_PAGE_SALT: Final = "txng.epcis.next-page"
 _ROLE = EventIdentifier.Role
 # MATCH_* parameters → the identifier roles they search (EPCIS 2.0 §8.2.7.1, Table 8-7).
 MATCH_ROLES: Final[dict[str, tuple[str, ...]]] = {
@@ -156,7 +156,7 @@ def events_query(*, principal: Principal, params: Mapping[str, list[str]]) -> Ev
     digest = _digest({k: v for k, v in params.items() if k != "perPage"})
     if "nextPageToken" in params:
         try:
-            token = signing.loads(params["nextPageToken"][-1], salt=_TOKEN_SALT)
+            token = signing.loads(params["nextPageToken"][-1], salt=_NEXT_PAGE_SALT)
         except signing.BadSignature:
             raise query_error("nextPageToken is not valid") from None
         if token.get("q") != digest:
@@ -166,7 +166,7 @@ def events_query(*, principal: Principal, params: Mapping[str, list[str]]) -> Ev
     next_token = None
     if len(rows) > per_page:
         rows = rows[:per_page]
-        next_token = signing.dumps({"after": rows[-1][0], "q": digest}, salt=_TOKEN_SALT)
+        next_token = signing.dumps({"after": rows[-1][0], "q": digest}, salt=_NEXT_PAGE_SALT)
     namespaces: dict[str, str] = {}
     documents = []
     for _pk, document, event_namespaces in rows:

@@ -150,7 +150,9 @@ def _prepare(
         action=str(event.get("action") or ""),
         biz_step=_uri(event.get("bizStep"), f"{pointer}/bizStep"),
         disposition=_uri(event.get("disposition"), f"{pointer}/disposition"),
-        read_point=_uri(canonical_identifier(read_point) if isinstance(read_point, str) else "", f"{pointer}/readPoint"),
+        read_point=_uri(
+            canonical_identifier(read_point) if isinstance(read_point, str) else "", f"{pointer}/readPoint"
+        ),
         biz_location=_uri(
             canonical_identifier(biz_location) if isinstance(biz_location, str) else "", f"{pointer}/bizLocation"
         ),
@@ -220,9 +222,9 @@ def events_capture(
     prepared: list[_Prepared] = []
     for index, event in enumerate(document.events):
         pointer = f"{base}/{index}"
-        errors = [p for p in validate_event(event, document.namespaces, is_legacy=is_legacy) if not p.is_warning]
-        if errors:
-            problems.extend(Problem(f"{pointer}{p.pointer}", f"event {index}: {p.detail}") for p in errors)
+        found = [p for p in validate_event(event, document.namespaces, is_legacy=is_legacy) if not p.is_warning]
+        if found:
+            problems.extend(Problem(f"{pointer}{p.pointer}", f"event {index}: {p.detail}") for p in found)
             continue
         try:
             prepared.append(_prepare(event, pointer, document, organization, record_time))
@@ -266,8 +268,15 @@ def events_capture(
             )
     except IntegrityError:
         # A concurrent capture stored one of these events between our check and our insert.
-        result.errors = [*errors, {"type": "epcisException:ImplementationException", "title": "Conflict",
-                                   "status": 409, "detail": "a concurrent capture stored some of these events; retry"}]
+        result.errors = [
+            *errors,
+            {
+                "type": "epcisException:ImplementationException",
+                "title": "Conflict",
+                "status": 409,
+                "detail": "a concurrent capture stored some of these events; retry",
+            },
+        ]
         _finish(job, status=CaptureJob.Status.FAILED, errors=result.errors, captured=0)
         return result
     result.captured_count = len(fresh)
