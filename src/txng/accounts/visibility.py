@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q
 
 from txng.accounts.principal import Principal
-from txng.registry.models import Organization, OrganizationSector, Product
+from txng.registry.models import OrganizationSector, Product
 
 NOTHING = Q(pk__in=[])
 
@@ -65,10 +65,6 @@ def owned_q(principal: Principal, field: str = "organization_id") -> Q:
     if not principal.organization_ids:
         return NOTHING
     return Q(**{f"{field}__in": principal.organization_ids})
-
-
-def can_read_organization(principal: Principal, organization: Organization) -> bool:
-    return Organization.objects.filter(organization_q(principal), pk=organization.pk).exists()
 
 
 def can_edit_organization(principal: Principal, organization_id: int) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -40,14 +40,14 @@ def diff_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str
     }
 
 
-def audit_entry(
+def audit_record(
     *, actor: Principal | None, action: str, obj: models.Model, changes: Mapping[str, Any] | None = None
 ) -> AuditEntry:
-    """Build (unsaved) one audit entry for `obj`."""
+    """Record one change made by `actor` to `obj`."""
     organization_id = getattr(obj, "organization_id", None)
     if organization_id is None and obj._meta.label_lower == "registry.organization":
         organization_id = obj.pk
-    return AuditEntry(
+    return AuditEntry.objects.create(
         actor=actor.user if actor is not None else None,
         actor_label=actor.label if actor is not None else "system",
         action=action,
@@ -56,17 +56,3 @@ def audit_entry(
         organization_id=organization_id,
         changes=_jsonable(dict(changes or {})),
     )
-
-
-def audit_record(
-    *, actor: Principal | None, action: str, obj: models.Model, changes: Mapping[str, Any] | None = None
-) -> AuditEntry:
-    """Record one change made by `actor` to `obj`."""
-    entry = audit_entry(actor=actor, action=action, obj=obj, changes=changes)
-    entry.save()
-    return entry
-
-
-def audit_record_many(entries: Iterable[AuditEntry]) -> None:
-    """Store many entries at once (bulk services)."""
-    AuditEntry.objects.bulk_create(list(entries), batch_size=2000)
