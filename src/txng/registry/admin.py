@@ -60,6 +60,7 @@ class Gs1PrefixAdmin(CatalogAdmin):
 @admin.register(AllocatedNumber)
 class AllocatedNumberAdmin(ScopedAdmin[AllocatedNumber]):
     list_display = ["value", "kind", "organization", "allocated_at"]
+    list_select_related = ["organization"]
     editable_by_business = False
 
     def scope_q(self, principal: Principal) -> Q:
@@ -75,6 +76,7 @@ class SectorInline(admin.TabularInline[OrganizationSector, Organization]):
 class OrganizationAdmin(ScopedAdmin[Organization]):
     organization_field = "pk"
     list_display = ["name", "tax_code", "kind", "administrative_unit", "review_status", "is_published"]
+    list_select_related = ["administrative_unit"]
     list_filter = ["kind", "review_status", "is_published", "sectors__sector"]
     search_fields = ["name", "tax_code"]
     readonly_fields = ["review_status", "is_published", "created_at", "updated_at"]
@@ -126,6 +128,7 @@ class CertificationInline(admin.TabularInline[Certification, Any]):
 @admin.register(Facility)
 class FacilityAdmin(ScopedAdmin[Facility]):
     list_display = ["name", "kind", "organization", "gln", "administrative_unit"]
+    list_select_related = ["organization", "administrative_unit"]
     list_filter = ["kind"]
     search_fields = ["name", "gln", "planting_area_code", "packing_house_code"]
 
@@ -136,6 +139,7 @@ class FacilityAdmin(ScopedAdmin[Facility]):
 @admin.register(Product)
 class ProductAdmin(ScopedAdmin[Product]):
     list_display = ["name", "gtin", "organization", "product_group", "review_status", "is_published"]
+    list_select_related = ["organization", "product_group"]
     list_filter = ["product_group", "review_status", "is_published"]
     search_fields = ["name", "gtin", "brand"]
     readonly_fields = ["review_status", "is_published", "is_city_allocated_gtin", "created_at", "updated_at"]
@@ -178,6 +182,7 @@ class ProductAdmin(ScopedAdmin[Product]):
 @admin.register(Certification)
 class CertificationAdmin(ScopedAdmin[Certification]):
     list_display = ["kind", "number", "organization", "issued_on", "expires_on", "expired"]
+    list_select_related = ["organization"]
     list_filter = ["kind"]
     search_fields = ["number", "organization__name"]
 
@@ -195,6 +200,7 @@ class OcopRatingAdmin(ScopedAdmin[OcopRating]):
     editable_by_business = False
     editable_by_officers = True
     list_display = ["product", "stars", "level", "issued_on", "expires_on"]
+    list_select_related = ["product"]
     list_filter = ["stars", "level"]
 
     def scope_q(self, principal: Principal) -> Q:

@@ -34,6 +34,7 @@ def _run(
 @admin.register(ProfileRevision)
 class RevisionAdmin(ScopedAdmin[ProfileRevision]):
     list_display = ["__str__", "subject", "organization", "status", "submitted_at", "reviewed_at", "reviewer_note"]
+    list_select_related = ["organization", "product"]
     list_filter = ["status", "subject"]
     search_fields = ["organization__name", "organization__tax_code", "product__gtin", "product__name"]
     readonly_fields = [f.name for f in ProfileRevision._meta.fields]

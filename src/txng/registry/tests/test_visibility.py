@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -128,3 +130,14 @@ def test_admin_add_form_offers_only_own_organizations(client: Client, two_busine
     page = client.get("/admin/registry/product/add/").content.decode()
     assert mine.organization.name in page
     assert theirs.organization.name not in page
+
+
+def test_admin_product_list_query_count_does_not_grow_with_rows(
+    client: Client, django_assert_max_num_queries: Any
+) -> None:
+    organization = OrganizationFactory()
+    for _ in range(30):
+        ProductFactory(organization=organization, product_group=ProductGroupFactory())
+    client.force_login(business_user(organization))
+    with django_assert_max_num_queries(15):
+        assert client.get("/admin/registry/product/").status_code == 200
