@@ -8,7 +8,7 @@ WORKERS ?= 4
 export TXNG_DATA_DIR ?= $(CURDIR)/var
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/txng
 
-.PHONY: run test venv install messages migrate demo serve lint typecheck test-sqlite test-postgres bench clean
+.PHONY: run test venv install messages migrate demo serve lint typecheck browser test-sqlite test-postgres bench clean
 
 $(BIN)/txng: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,13 @@ lint: $(BIN)/txng
 typecheck: $(BIN)/txng
 	$(BIN)/mypy
 
-test-sqlite: messages
+# Browser tests drive Debian's chromium; install it when missing (root on the dev and CI machines).
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+		echo "chromium not installed: browser tests will be skipped"; }
+
+test-sqlite: messages browser
 	$(BIN)/txng makemigrations --check --dry-run -v 1
 	$(BIN)/pytest -q -p no:cacheprovider
 
@@ -57,6 +63,8 @@ bench: migrate
 	$(BIN)/python bench/registry.py
 	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/registry.py
 	$(BIN)/python bench/hashing.py
+	$(BIN)/python bench/epcis.py
+	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/epcis.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

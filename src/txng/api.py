@@ -47,6 +47,7 @@ api = NinjaAPI(
 )
 api.add_router("/api/registry/", registry_router)
 api.add_router("/epcis/", epcis_router)
+api.add_router("/epcis/", "txng.epcis.api_queries.router")
 
 
 @api.exception_handler(ServiceError)

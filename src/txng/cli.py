@@ -17,6 +17,18 @@ Operator commands (txng COMMAND --help for each):
   token create --organization MST [--name NAME]
                                 create an API token; prints it as the last line
   token list|revoke             list or revoke an organization's tokens
+  product create --organization MST --gtin GTIN --name NAME
+                                register a product (approved and published); prints the GTIN-14
+  stamps issue --gtin GTIN --count N [--lot LOT]
+                                issue and activate stamps; prints Digital Link URIs (PIN after a tab)
+  stamps activate|suspend|void|bind-lot|csv|pdf
+                                manage and export a stamp batch
+  epcis import FILE... --organization MST
+                                capture EPCIS 2.0 documents (JSON, JSON-LD, XML)
+  epcis export --organization MST [--query Q]
+                                export events as an EPCIS query document
+  deliver-subscriptions [--loop SECONDS]
+                                deliver EPCIS webhook subscriptions
   migrate, check, shell, ...    any Django management command
 
 Environment: TXNG_DATA_DIR (default ./var), TXNG_DATABASE_URL (postgresql://...), TXNG_SECRET_KEY.

@@ -49,6 +49,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Master key of stamp-batch secrets (txng.codes.serials); SECRET_KEY when unset.
+STAMP_KEY = _read_secret("TXNG_STAMP_KEY")
 DEBUG = _env_bool("TXNG_DEBUG")
 ALLOWED_HOSTS = [h.strip() for h in _env("TXNG_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in _env("TXNG_CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
@@ -70,6 +72,8 @@ INSTALLED_APPS = [
     "txng.registry",
     "txng.review",
     "txng.epcis",
+    "txng.codes",
+    "txng.resolver",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +131,10 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Webhook subscriptions (EPCIS 2.0 REST binding): plain http only to loopback, for development.
+TXNG_ALLOW_HTTP_WEBHOOKS = _env_bool("TXNG_ALLOW_HTTP_WEBHOOKS")
+TXNG_WEBHOOK_MAX_ATTEMPTS = int(_env("TXNG_WEBHOOK_MAX_ATTEMPTS", "8"))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

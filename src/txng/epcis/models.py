@@ -66,6 +66,7 @@ class Event(models.Model):
     namespaces = models.JSONField(_("namespaces"), default=dict)
     capture_job = models.ForeignKey(CaptureJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     is_error_declaration = models.BooleanField(_("error declaration"), default=False)
+    error_declaration_time = models.DateTimeField(_("error declaration time"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("event")
@@ -79,11 +80,19 @@ class Event(models.Model):
         ]
         indexes = [
             models.Index(fields=["event_id"], name="epcis_event_event_id_idx"),
-            models.Index(fields=["event_time"], name="epcis_event_time_idx"),
-            models.Index(fields=["record_time"], name="epcis_event_record_time_idx"),
+            # (column, id): the keyset of `orderBy` pagination (EPCIS 2.0 §8.2.7.1, orderBy).
+            models.Index(fields=["event_time", "id"], name="epcis_event_time_id_idx"),
+            models.Index(fields=["record_time", "id"], name="epcis_event_record_time_id_idx"),
+            models.Index(fields=["event_type", "id"], name="epcis_event_type_id_idx"),
             models.Index(fields=["biz_step"], name="epcis_event_biz_step_idx"),
             models.Index(fields=["biz_location"], name="epcis_event_biz_location_idx"),
             models.Index(fields=["read_point"], name="epcis_event_read_point_idx"),
+            models.Index(fields=["disposition"], name="epcis_event_disposition_idx"),
+            models.Index(
+                fields=["error_declaration_time"],
+                name="epcis_event_error_time_idx",
+                condition=models.Q(is_error_declaration=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -124,3 +133,90 @@ class EventIdentifier(models.Model):
 
     def __str__(self) -> str:
         return self.identifier
+
+
+class EventParty(models.Model):
+    """One entry of an event's sourceList or destinationList (trading partners, `EQ_source_*`)."""
+
+    class Direction(models.TextChoices):
+        SOURCE = "source", "sourceList"
+        DESTINATION = "destination", "destinationList"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="parties")
+    organization_id = models.BigIntegerField(_("organization"))
+    direction = models.CharField(_("direction"), max_length=11, choices=Direction.choices)
+    # The CBV short name where standard (owning_party, possessing_party, location), else the URI.
+    type = models.CharField(_("type"), max_length=URI_MAX_LENGTH)
+    value = models.CharField(_("value"), max_length=URI_MAX_LENGTH)
+    # The GLN inside a PGLN/SGLN value: the trading-partner visibility rule joins on it.
+    gln = models.CharField(_("GLN"), max_length=13, blank=True)
+
+    class Meta:
+        verbose_name = _("event source/destination")
+        verbose_name_plural = _("event sources/destinations")
+        indexes = [
+            models.Index(fields=["type", "value"], name="epcis_party_type_value_idx"),
+            models.Index(fields=["gln"], name="epcis_party_gln_idx", condition=~models.Q(gln="")),
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class EventBizTransaction(models.Model):
+    """One entry of an event's bizTransactionList (`EQ_bizTransaction_*`)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="biz_transactions")
+    organization_id = models.BigIntegerField(_("organization"))
+    type = models.CharField(_("type"), max_length=URI_MAX_LENGTH, blank=True)
+    value = models.CharField(_("value"), max_length=URI_MAX_LENGTH)
+
+    class Meta:
+        verbose_name = _("event business transaction")
+        verbose_name_plural = _("event business transactions")
+        indexes = [models.Index(fields=["type", "value"], name="epcis_biztx_type_value_idx")]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class EventSensorReport(models.Model):
+    """One sensorReport with its sensorMetadata folded in, so that sensor parameters match one reading."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sensor_reports")
+    organization_id = models.BigIntegerField(_("organization"))
+    type = models.CharField(_("measurement type"), max_length=URI_MAX_LENGTH, blank=True)
+    device_id = models.CharField(_("device ID"), max_length=URI_MAX_LENGTH, blank=True)
+    data_processing_method = models.CharField(_("data processing method"), max_length=URI_MAX_LENGTH, blank=True)
+    microorganism = models.CharField(_("microorganism"), max_length=URI_MAX_LENGTH, blank=True)
+    chemical_substance = models.CharField(_("chemical substance"), max_length=URI_MAX_LENGTH, blank=True)
+    biz_rules = models.CharField(_("business rules"), max_length=URI_MAX_LENGTH, blank=True)
+    time = models.DateTimeField(_("time"), null=True, blank=True)
+    start_time = models.DateTimeField(_("start time"), null=True, blank=True)
+    end_time = models.DateTimeField(_("end time"), null=True, blank=True)
+    value = models.FloatField(_("value"), null=True, blank=True)
+    min_value = models.FloatField(_("minimum value"), null=True, blank=True)
+    max_value = models.FloatField(_("maximum value"), null=True, blank=True)
+    mean_value = models.FloatField(_("mean value"), null=True, blank=True)
+    s_dev = models.FloatField(_("standard deviation"), null=True, blank=True)
+    perc_rank = models.FloatField(_("percentile rank"), null=True, blank=True)
+    perc_value = models.FloatField(_("percentile value"), null=True, blank=True)
+    uom = models.CharField(_("unit of measure"), max_length=10, blank=True)
+    string_value = models.CharField(_("string value"), max_length=URI_MAX_LENGTH, blank=True)
+    boolean_value = models.BooleanField(_("boolean value"), null=True, blank=True)
+    hex_binary_value = models.CharField(_("hexBinary value"), max_length=URI_MAX_LENGTH, blank=True)
+    uri_value = models.CharField(_("URI value"), max_length=URI_MAX_LENGTH, blank=True)
+
+    class Meta:
+        verbose_name = _("event sensor report")
+        verbose_name_plural = _("event sensor reports")
+        indexes = [
+            models.Index(fields=["type", "value"], name="epcis_sensor_type_value_idx"),
+            models.Index(fields=["device_id"], name="epcis_sensor_device_idx", condition=~models.Q(device_id="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.value}"
+
+
+from txng.epcis.models_queries import NamedQuery, Subscription, SubscriptionDelivery  # noqa: E402,F401

@@ -19,7 +19,15 @@ from txng.core.errors import PermissionDenied
 from txng.epcis.canonical import digital_link
 from txng.epcis.document import EPCISDocument
 from txng.epcis.hashing import event_hash_id
-from txng.epcis.models import URI_MAX_LENGTH, CaptureJob, Event, EventIdentifier
+from txng.epcis.models import (
+    URI_MAX_LENGTH,
+    CaptureJob,
+    Event,
+    EventBizTransaction,
+    EventIdentifier,
+    EventParty,
+    EventSensorReport,
+)
 from txng.epcis.validation import VALIDATION_EXCEPTION, Problem, raise_problems, validate_event
 from txng.registry.models import Organization
 
@@ -27,6 +35,28 @@ _BATCH = 1000
 _QUANTUM = decimal.Decimal("0.000001")
 _QUANTITY_LIMIT = decimal.Decimal(10) ** 14  # fits DecimalField(max_digits=20, decimal_places=6)
 _DL_GTIN_PREFIX = "https://id.gs1.org/01/"
+# Canonical Digital Link prefixes of a party (417) or location (414) GLN.
+_DL_GLN_PREFIXES = ("https://id.gs1.org/414/", "https://id.gs1.org/417/")
+_SENSOR_URIS = (
+    ("device_id", "deviceID"),
+    ("data_processing_method", "dataProcessingMethod"),
+    ("microorganism", "microorganism"),
+    ("chemical_substance", "chemicalSubstance"),
+    ("biz_rules", "bizRules"),
+    ("string_value", "stringValue"),
+    ("hex_binary_value", "hexBinaryValue"),
+    ("uri_value", "uriValue"),
+)
+_SENSOR_NUMBERS = (
+    ("value", "value"),
+    ("min_value", "minValue"),
+    ("max_value", "maxValue"),
+    ("mean_value", "meanValue"),
+    ("s_dev", "sDev"),
+    ("perc_rank", "percRank"),
+    ("perc_value", "percValue"),
+)
+_SENSOR_TIMES = (("time", "time"), ("start_time", "startTime"), ("end_time", "endTime"))
 _EPC_ROLES = (
     ("epcList", EventIdentifier.Role.EPC),
     ("childEPCs", EventIdentifier.Role.CHILD),
@@ -60,6 +90,9 @@ class CaptureResult:
 class _Prepared:
     event: Event
     identifiers: list[EventIdentifier]
+    parties: list[EventParty] = field(default_factory=list)
+    biz_transactions: list[EventBizTransaction] = field(default_factory=list)
+    sensor_reports: list[EventSensorReport] = field(default_factory=list)
 
 
 class _Rejected(Exception):
@@ -124,6 +157,76 @@ def _identifiers(event: Mapping[str, Any], pointer: str, organization_id: int) -
             yield row
 
 
+def _parties(event: Mapping[str, Any], pointer: str, organization_id: int) -> Iterator[EventParty]:
+    for name, direction in (
+        ("sourceList", EventParty.Direction.SOURCE),
+        ("destinationList", EventParty.Direction.DESTINATION),
+    ):
+        for index, item in enumerate(event.get(name) or ()):
+            value = item.get(direction) if isinstance(item, dict) else None
+            if not isinstance(value, str):
+                continue
+            where = f"{pointer}/{name}/{index}"
+            canonical = _uri(canonical_identifier(value), where)
+            gln = canonical[23:36] if canonical.startswith(_DL_GLN_PREFIXES) else ""
+            kind = _uri(str(item.get("type") or ""), where)
+            yield EventParty(organization_id=organization_id, direction=direction, type=kind, value=canonical, gln=gln)
+
+
+def _biz_transactions(event: Mapping[str, Any], pointer: str, organization_id: int) -> Iterator[EventBizTransaction]:
+    for index, item in enumerate(event.get("bizTransactionList") or ()):
+        value = item.get("bizTransaction") if isinstance(item, dict) else None
+        if not isinstance(value, str):
+            continue
+        where = f"{pointer}/bizTransactionList/{index}"
+        kind = _uri(str(item.get("type") or ""), where)
+        yield EventBizTransaction(
+            organization_id=organization_id, type=kind, value=_uri(canonical_identifier(value), where)
+        )
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _moment(value: object) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
+def _sensor_reports(event: Mapping[str, Any], organization_id: int) -> Iterator[EventSensorReport]:
+    """One row per sensorReport (metadata folded in; a report's own deviceID etc. wins)."""
+    for element in event.get("sensorElementList") or ():
+        if not isinstance(element, dict):
+            continue
+        found = element.get("sensorMetadata")
+        metadata: dict[str, Any] = found if isinstance(found, dict) else {}
+        reports = [r for r in element.get("sensorReport") or () if isinstance(r, dict)] or [{}]
+        for report in reports:
+            merged = {**metadata, **report}
+            row = EventSensorReport(
+                organization_id=organization_id, type=str(report.get("type") or "")[:URI_MAX_LENGTH]
+            )
+            for column, key in _SENSOR_URIS:
+                setattr(row, column, str(merged.get(key) or "")[:URI_MAX_LENGTH])
+            for column, key in _SENSOR_NUMBERS:
+                setattr(row, column, _number(report.get(key)))
+            for column, key in _SENSOR_TIMES:
+                setattr(row, column, _moment(merged.get(key)))
+            boolean = report.get("booleanValue")
+            row.boolean_value = boolean if isinstance(boolean, bool) else None
+            row.uom = str(report.get("uom") or "")[:10]
+            yield row
+
+
 def _prepare(
     event: dict[str, Any], pointer: str, document: EPCISDocument, organization: Organization, record_time: str
 ) -> _Prepared:
@@ -159,8 +262,15 @@ def _prepare(
         document=event,
         namespaces=document.namespaces,
         is_error_declaration="errorDeclaration" in event,
+        error_declaration_time=_moment((event.get("errorDeclaration") or {}).get("declarationTime")),
     )
-    return _Prepared(row, list(_identifiers(event, pointer, organization.pk)))
+    return _Prepared(
+        row,
+        list(_identifiers(event, pointer, organization.pk)),
+        list(_parties(event, pointer, organization.pk)),
+        list(_biz_transactions(event, pointer, organization.pk)),
+        list(_sensor_reports(event, organization.pk)),
+    )
 
 
 def _existing_keys(organization: Organization, prepared: list[_Prepared]) -> set[str]:
@@ -181,12 +291,25 @@ def _store(prepared: list[_Prepared], job: CaptureJob) -> None:
     for event in events:
         event.capture_job = job
     Event.objects.bulk_create(events, batch_size=_BATCH)
-    identifiers = []
     for p in prepared:
-        for identifier in p.identifiers:
-            identifier.event_id = p.event.pk
-            identifiers.append(identifier)
-    EventIdentifier.objects.bulk_create(identifiers, batch_size=2 * _BATCH)
+        rows: list[EventIdentifier | EventParty | EventBizTransaction | EventSensorReport] = [
+            *p.identifiers,
+            *p.parties,
+            *p.biz_transactions,
+            *p.sensor_reports,
+        ]
+        for row in rows:
+            row.event_id = p.event.pk
+    EventIdentifier.objects.bulk_create([i for p in prepared for i in p.identifiers], batch_size=2 * _BATCH)
+    parties = [i for p in prepared for i in p.parties]
+    biz_transactions = [i for p in prepared for i in p.biz_transactions]
+    sensor_reports = [i for p in prepared for i in p.sensor_reports]
+    if parties:
+        EventParty.objects.bulk_create(parties, batch_size=2 * _BATCH)
+    if biz_transactions:
+        EventBizTransaction.objects.bulk_create(biz_transactions, batch_size=2 * _BATCH)
+    if sensor_reports:
+        EventSensorReport.objects.bulk_create(sensor_reports, batch_size=2 * _BATCH)
 
 
 def _finish(job: CaptureJob, *, status: str, errors: list[dict[str, Any]], captured: int) -> None:
@@ -281,4 +404,9 @@ def events_capture(
         return result
     result.captured_count = len(fresh)
     result.event_ids = [p.event.event_id for p in fresh]
+    if fresh:
+        # Local import: queries → selectors → services would otherwise be circular.
+        from txng.epcis.queries import subscriptions_notify_after_capture
+
+        subscriptions_notify_after_capture(organization.pk)
     return result

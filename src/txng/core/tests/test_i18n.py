@@ -10,9 +10,10 @@ def _entries(text: str) -> list[tuple[str, str, bool]]:
     entries = []
     for block in text.split("\n\n"):
         fuzzy = "#, fuzzy" in block
-        msgid = (
-            "".join(re.findall(r'"(.*)"', block.split("msgstr")[0].split("msgid", 1)[-1])) if "msgid" in block else ""
-        )
+        # Vietnamese has one plural form, so msgstr[0] follows the plural msgid (with its count placeholder).
+        source = block.split("msgstr")[0]
+        source = source.split("msgid_plural", 1)[1] if "msgid_plural" in source else source.split("msgid", 1)[-1]
+        msgid = "".join(re.findall(r'"(.*)"', source)) if "msgid" in block else ""
         msgstr = "".join(re.findall(r'"(.*)"', block.split("msgstr", 1)[-1])) if "msgstr" in block else ""
         if msgid:
             entries.append((msgid, msgstr, fuzzy))

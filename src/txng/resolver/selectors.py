@@ -1,0 +1,316 @@
+"""Reads of the resolver: what a scanned code identifies, its links, the verdict and the consumer page data."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from txng.accounts.principal import PUBLIC
+from txng.codes.models import StampBatch
+from txng.codes.selectors import StampCheck, StampMatch, stamp_find
+from txng.epcis import vocabulary as voc
+from txng.epcis.models import EventIdentifier
+from txng.epcis.selectors import event_queryset
+from txng.gs1 import CANONICAL_BASE, DigitalLink, location_trace_code
+from txng.registry.models import Certification, Facility, OcopRating, Organization, Product
+from txng.resolver.links import Link
+from txng.resolver.models import ProductLink, Scan, Verdict
+
+_LOCATION_RE = re.compile(r"^https://id\.gs1\.org/414/(\d{13})(?:/254/([^/?#]+))?$")
+JOURNEY_LIMIT = 50
+
+
+@dataclass
+class Resolution:
+    """What a Digital Link names, seen by the public."""
+
+    link: DigitalLink
+    product: Product | None = None
+    location: Facility | Organization | None = None
+    match: StampMatch | None = None
+    verdict: str = Verdict.NOT_IN_SYSTEM
+
+    @property
+    def gtin(self) -> str:
+        return self.link.value("01") or ""
+
+    @property
+    def serial(self) -> str:
+        return self.link.value("21") or ""
+
+    @property
+    def lot(self) -> str:
+        """The lot from the code, else the one its stamp batch was bound to (possibly after printing)."""
+        batch = self.batch
+        return self.link.value("10") or (batch.lot if batch is not None else "")
+
+    @property
+    def batch(self) -> StampBatch | None:
+        if self.match is None or self.match.check != StampCheck.AUTHENTIC:
+            return None
+        return self.match.batch
+
+    @property
+    def organization_id(self) -> int | None:
+        if self.product is not None:
+            return self.product.organization_id
+        if isinstance(self.location, Facility):
+            return self.location.organization_id
+        return self.location.pk if self.location is not None else None
+
+    @property
+    def found(self) -> bool:
+        return self.product is not None or self.location is not None
+
+
+def _expired(link: DigitalLink) -> bool:
+    raw = link.value("17")  # expiration date YYMMDD; DD = 00 means the month's last day (GS1 GS §3.4.6)
+    if raw is None or len(raw) != 6:
+        return False
+    year, month, day = 2000 + int(raw[:2]), int(raw[2:4]), int(raw[4:])
+    if day == 0:
+        next_month = datetime.date(year + month // 12, month % 12 + 1, 1)
+        expiry = next_month - datetime.timedelta(days=1)
+    else:
+        expiry = datetime.date(year, month, day)
+    return expiry < timezone.localdate()
+
+
+def _batch_verdict(batch: StampBatch) -> str | None:
+    return {
+        StampBatch.Status.ISSUED: Verdict.NOT_ACTIVATED,
+        StampBatch.Status.SUSPENDED: Verdict.SUSPENDED,
+        StampBatch.Status.VOIDED: Verdict.VOIDED,
+    }.get(StampBatch.Status(batch.status))
+
+
+def identifier_resolve(link: DigitalLink, *, visitor: str = "") -> Resolution:
+    """Find the product (or location) and, for a serialised code, check the stamp and give the verdict."""
+    resolution = Resolution(link)
+    ai, value = link.primary_key
+    if ai == "414":
+        resolution.location = location_get(gln=value, extension=link.value("254") or "")
+        resolution.verdict = Verdict.PRODUCT_ONLY if resolution.location is not None else Verdict.NOT_IN_SYSTEM
+        return resolution
+    if ai != "01":
+        return resolution
+    resolution.product = (
+        Product.objects.filter(gtin=value, is_published=True, organization__is_published=True)
+        .select_related("organization")
+        .first()
+    )
+    if resolution.product is None:
+        return resolution
+    if not resolution.serial:
+        resolution.verdict = Verdict.EXPIRED if _expired(link) else Verdict.PRODUCT_ONLY
+        return resolution
+    match = stamp_find(gtin=value, serial=resolution.serial, lot=link.value("10"))
+    resolution.match = match
+    if match.check != StampCheck.AUTHENTIC:
+        resolution.verdict = Verdict.COUNTERFEIT
+        return resolution
+    assert match.batch is not None
+    assert match.index is not None
+    status_verdict = _batch_verdict(match.batch)
+    if status_verdict is not None:
+        resolution.verdict = status_verdict
+    elif _expired(link):
+        resolution.verdict = Verdict.EXPIRED
+    elif Scan.objects.filter(batch=match.batch, stamp_index=match.index).exclude(ip_hash=visitor).exists():
+        resolution.verdict = Verdict.CHECKED_BEFORE
+    else:
+        resolution.verdict = Verdict.GENUINE
+    return resolution
+
+
+def location_get(*, gln: str, extension: str = "") -> Facility | Organization | None:
+    """A published organization's facility (or the organization itself) with this GLN."""
+    facility = (
+        Facility.objects.filter(gln=gln, gln_extension=extension, organization__is_published=True)
+        .select_related("organization", "administrative_unit")
+        .first()
+    )
+    if facility is not None or extension:
+        return facility
+    return Organization.objects.filter(gln=gln, is_published=True).first()
+
+
+def product_links(resolution: Resolution, *, page_url: str, everything: bool) -> list[Link]:
+    """Links of a product: the consumer page (default, gs1:pip), then, when asked for, every other link.
+
+    A code with qualifiers (lot, serial) also gets the GTIN-level links (conformance: "any links associated
+    with each level up to the primary key SHALL be included").
+    """
+    product = resolution.product
+    if product is None:
+        if resolution.location is None:
+            return []
+        return [Link("gs1:locationInfo", page_url, str(resolution.location), is_default=True, is_ours=True)]
+    links = [Link("gs1:pip", page_url, product.name, is_default=True, is_ours=True)]
+    if not everything:
+        return links
+    links.append(Link("gs1:traceability", page_url + "#journey", _("Journey of this product"), is_ours=True))
+    has_certificates = (
+        Certification.objects.filter(Q(product=product) | Q(organization_id=product.organization_id, product=None))
+        .values("pk")
+        .exists()
+        or OcopRating.objects.filter(product=product).exists()
+    )
+    if has_certificates:
+        links.append(
+            Link("gs1:certificationInfo", page_url + "#certifications", _("Certificates and OCOP"), is_ours=True)
+        )
+    for row in ProductLink.objects.filter(product=product, is_active=True).order_by("pk"):
+        links.append(Link(row.link_type, row.href, row.title, row.language, row.context, row.media_type))
+    return links
+
+
+def product_links_of_type(product: Product, link_type: str) -> list[Link]:
+    """A business's own links of one type (for linkType requests other than our built-in ones)."""
+    rows = ProductLink.objects.filter(product=product, is_active=True, link_type=link_type).order_by("pk")
+    return [Link(r.link_type, r.href, r.title, r.language, r.context, r.media_type) for r in rows]
+
+
+# ---------------------------------------------------------------------------------------- consumer page
+
+
+@dataclass
+class JourneyStep:
+    time: datetime.datetime
+    step: str
+    place: str
+    address: str
+    location_code: str
+    event_type: str
+
+
+@dataclass
+class StampHistory:
+    count: int = 0
+    first_at: datetime.datetime | None = None
+    first_latitude: Any = None
+    first_longitude: Any = None
+    other_visitors: int = 0
+
+
+@dataclass
+class ConsumerPage:
+    resolution: Resolution
+    certifications: list[Certification] = field(default_factory=list)
+    ocop_ratings: list[OcopRating] = field(default_factory=list)
+    journey: list[JourneyStep] = field(default_factory=list)
+    history: StampHistory = field(default_factory=StampHistory)
+    production_time: datetime.datetime | None = None
+    best_before: datetime.date | None = None
+
+
+_STEP_NAMES = {
+    "commissioning": gettext_noop("Produced / harvested"),
+    "packing": gettext_noop("Packed"),
+    "shipping": gettext_noop("Shipped"),
+    "receiving": gettext_noop("Received"),
+    "storing": gettext_noop("Stored"),
+    "inspecting": gettext_noop("Inspected"),
+    "transporting": gettext_noop("Transported"),
+    "retail_selling": gettext_noop("Sold"),
+    "loading": gettext_noop("Loaded"),
+    "unloading": gettext_noop("Unloaded"),
+    "repackaging": gettext_noop("Repackaged"),
+    "sampling": gettext_noop("Sampled"),
+}
+
+
+def step_name(biz_step: str) -> str:
+    short = voc.to_short("bizStep", biz_step) if biz_step else ""
+    if short in _STEP_NAMES:
+        return _(_STEP_NAMES[short])
+    return short.rsplit("/", 1)[-1].replace("_", " ") or _("Event")
+
+
+def lot_journey(*, product: Product, lot: str, serial: str) -> list[JourneyStep]:
+    """The lot's (and the stamp's) published events of the product's owner, oldest first."""
+    identifiers = []
+    if lot:
+        identifiers.append(f"{CANONICAL_BASE}/01/{product.gtin}/10/{lot}")
+    if serial:
+        identifiers.append(f"{CANONICAL_BASE}/01/{product.gtin}/21/{serial}")
+    if not identifiers:
+        return []
+    names_it = EventIdentifier.objects.filter(event=OuterRef("pk"), identifier__in=identifiers)
+    rows = list(
+        event_queryset(PUBLIC)
+        .filter(Exists(names_it), organization_id=product.organization_id, is_error_declaration=False)
+        .order_by("event_time", "pk")
+        .values_list("event_time", "biz_step", "biz_location", "read_point", "event_type")[:JOURNEY_LIMIT]
+    )
+    places: dict[tuple[str, str], Facility] = {}
+    keys = set()
+    for _time, _step, location, read_point, _type in rows:
+        for uri in (location, read_point):
+            match = _LOCATION_RE.match(uri or "")
+            if match:
+                keys.add((match[1], match[2] or ""))
+    if keys:
+        facilities = Facility.objects.filter(
+            gln__in={gln for gln, _ in keys}, organization__is_published=True
+        ).select_related("administrative_unit")
+        places = {(f.gln, f.gln_extension): f for f in facilities}
+    steps = []
+    for time, step, location, read_point, event_type in rows:
+        place, address, code = "", "", ""
+        for uri in (location, read_point):
+            match = _LOCATION_RE.match(uri or "")
+            if match:
+                code = location_trace_code(match[1], match[2] or None).hri
+                facility = places.get((match[1], match[2] or ""))
+                if facility is not None:
+                    place, address = facility.name, facility.address
+                break
+        steps.append(JourneyStep(time, step_name(step), place, address, code, event_type))
+    return steps
+
+
+def stamp_history(*, batch: StampBatch, index: int, before_scan: Scan | None, visitor: str) -> StampHistory:
+    """How often this stamp was checked before (the current scan excluded), and where first."""
+    scans = Scan.objects.filter(batch=batch, stamp_index=index)
+    if before_scan is not None:
+        scans = scans.filter(pk__lt=before_scan.pk)
+    rows = list(scans.order_by("scanned_at", "pk").values_list("scanned_at", "latitude", "longitude", "ip_hash")[:1000])
+    if not rows:
+        return StampHistory()
+    first = rows[0]
+    others = len({row[3] for row in rows if row[3] != visitor})
+    return StampHistory(len(rows), first[0], first[1], first[2], others)
+
+
+def consumer_page(resolution: Resolution, *, current_scan: Scan | None, visitor: str) -> ConsumerPage:
+    """Everything the consumer page shows (Circular 02/2024/TT-BKHCN minimum data and the verdict)."""
+    page = ConsumerPage(resolution)
+    product = resolution.product
+    if product is None:
+        return page
+    page.certifications = list(
+        Certification.objects.filter(Q(product=product) | Q(organization_id=product.organization_id, product=None))
+        .select_related("facility")
+        .order_by("kind", "-expires_on")
+    )
+    page.ocop_ratings = list(OcopRating.objects.filter(product=product).order_by("-issued_on"))
+    page.journey = lot_journey(product=product, lot=resolution.lot, serial=resolution.serial)
+    if page.journey:
+        page.production_time = page.journey[0].time
+        if product.shelf_life_days:
+            local = timezone.localtime(page.production_time).date()
+            page.best_before = local + datetime.timedelta(days=product.shelf_life_days)
+    batch = resolution.batch
+    if batch is not None and resolution.match is not None and resolution.match.index is not None:
+        page.history = stamp_history(
+            batch=batch, index=resolution.match.index, before_scan=current_scan, visitor=visitor
+        )
+    return page

@@ -1,0 +1,312 @@
+"""Resolver endpoints (GS1-Conformant resolver) and the consumer page. Thin: parse, one selector/service, render."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from txng.core.errors import ServiceError
+from txng.gs1 import GS1Error, build_digital_link, parse_digital_link
+from txng.resolver import services
+from txng.resolver.links import (
+    GS1_VOC,
+    LINK_TYPE_TITLES,
+    LINKSET_MEDIA_TYPE,
+    Link,
+    accept_languages,
+    link_header,
+    linkset,
+    normalise_link_type,
+    select_links,
+    with_query,
+)
+from txng.resolver.models import ProductLink, Scan, Verdict
+from txng.resolver.selectors import Resolution, consumer_page, identifier_resolve, product_links
+
+_PARSE_BASE: Final = "https://resolver.invalid"
+_SCAN_SALT: Final = "txng.resolver.scan"
+_SCAN_TOKEN_MAX_AGE: Final = 24 * 3600
+_BUILT_IN_TYPES: Final = frozenset({"gs1:pip", "gs1:traceability", "gs1:certificationInfo", "gs1:locationInfo"})
+_CORS: Final = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Accept-Language",
+    "Access-Control-Expose-Headers": "Link, Location, Content-Type",
+}
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _visitor(request: HttpRequest) -> str:
+    return services.visitor_hash(_client_ip(request))
+
+
+def _with_cors(response: HttpResponse) -> HttpResponse:
+    for name, value in _CORS.items():
+        response.headers[name] = value
+    response.headers["Vary"] = "Accept, Accept-Language"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _problem(status: int, title: str, detail: str) -> HttpResponse:
+    body = {"type": f"https://opentxng.org/problems/resolver-{status}", "title": title, "status": status}
+    body["detail"] = detail
+    return _with_cors(JsonResponse(body, status=status, content_type="application/problem+json"))
+
+
+def _canonical_path(link: Any) -> str:
+    return build_digital_link(_PARSE_BASE, link.path)[len(_PARSE_BASE) :]
+
+
+def _wants_linkset(request: HttpRequest, link_type: str | None) -> bool:
+    if link_type in ("all", "linkset"):
+        return True
+    accept = request.headers.get("Accept", "")
+    return LINKSET_MEDIA_TYPE in accept
+
+
+def _parse(path: str, query: str) -> Any:
+    # Trailing slashes are tolerated (conformance: "SHOULD tolerate trailing slashes").
+    return parse_digital_link(f"{_PARSE_BASE}/{path.rstrip('/')}" + (f"?{query}" if query else ""))
+
+
+def _scan_request(request: HttpRequest, resolution: Resolution) -> services.ScanRequest:
+    return services.ScanRequest(
+        gtin=resolution.gtin,
+        lot=resolution.link.value("10") or "",
+        serial=resolution.serial,
+        visitor=_visitor(request),
+        platform=request.headers.get("Sec-CH-UA-Platform", "").strip('"') or _platform(request),
+        language=request.headers.get("Accept-Language", "")[:20],
+    )
+
+
+def _platform(request: HttpRequest) -> str:
+    agent = request.headers.get("User-Agent", "")
+    for name in ("Android", "iPhone", "iPad", "Windows", "Macintosh", "Linux"):
+        if name in agent:
+            return name
+    return ""
+
+
+def resolve(request: HttpRequest, path: str) -> HttpResponse:
+    """GS1 Digital Link resolution: 307 to the chosen link, linksets, 300/400/404 (GS1 resolver standard 1.1)."""
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+        response.headers["Allow"] = "GET, HEAD, OPTIONS"
+        return _with_cors(response)
+    if request.method not in ("GET", "HEAD"):
+        response = HttpResponse(status=405)
+        response.headers["Allow"] = "GET, HEAD, OPTIONS"
+        return _with_cors(response)
+    query = request.META.get("QUERY_STRING", "")
+    try:
+        link = _parse(path, query)
+    except GS1Error as error:
+        return _problem(400, "Not a valid GS1 Digital Link URI", str(error))
+    params = dict(link.other_params)
+    raw_type = params.get("linkType") or None
+    link_type = raw_type if raw_type in ("all", "linkset") else (normalise_link_type(raw_type) if raw_type else None)
+    resolution = identifier_resolve(link, visitor=_visitor(request))
+    if not resolution.found:
+        return _not_found(request, resolution)
+    canonical = _canonical_path(link)
+    anchor = request.build_absolute_uri(canonical)
+    page_url = request.build_absolute_uri("/trace" + canonical)
+    linkset_link = (f"{anchor}?linkType=linkset", "linkset", LINKSET_MEDIA_TYPE)
+    if _wants_linkset(request, link_type):
+        links = product_links(resolution, page_url=page_url, everything=True)
+        description = resolution.product.name if resolution.product is not None else str(resolution.location)
+        media_type = LINKSET_MEDIA_TYPE if LINKSET_MEDIA_TYPE in request.headers.get("Accept", "") else None
+        response = JsonResponse(
+            linkset(anchor, links, item_description=description),
+            content_type=media_type or "application/json",
+            json_dumps_params={"ensure_ascii": False},
+        )
+        response.headers["Link"] = link_header([linkset_link])
+        return _with_cors(response)
+    everything = link_type is not None and link_type != "gs1:defaultLink"
+    links = product_links(resolution, page_url=page_url, everything=everything)
+    chosen = select_links(
+        links,
+        link_type=link_type,
+        languages=accept_languages(request.headers.get("Accept-Language", "")),
+        context=params.get("context", ""),
+    )
+    if not chosen:
+        return _problem(404, "No link of the requested type", f"No {link_type} link for {canonical}.")
+    if len(chosen) > 1:
+        return _multiple_choices(request, anchor, chosen, linkset_link)
+    target = chosen[0]
+    href = with_query(target.href, query)
+    if request.method == "GET" and resolution.product is not None:
+        scan = services.scan_record(
+            request=_scan_request(request, resolution),
+            verdict=resolution.verdict,
+            organization_id=resolution.organization_id,
+            batch=resolution.match.batch if resolution.match is not None else None,
+            stamp_index=resolution.match.index if resolution.match is not None else None,
+            check=resolution.match.check if resolution.match is not None else None,
+        )
+        if target.is_ours:
+            token = signing.dumps(scan.pk, salt=_SCAN_SALT)
+            href = with_query(target.href, "&".join(part for part in (query, f"scan={token}") if part))
+    response = HttpResponse(status=307)
+    response.headers["Location"] = href
+    response.headers["Link"] = link_header([linkset_link])
+    return _with_cors(response)
+
+
+def _not_found(request: HttpRequest, resolution: Resolution) -> HttpResponse:
+    if "html" not in request.headers.get("Accept", "") or request.method == "HEAD":
+        return _problem(404, "Not in the system", "No published product or location has this identifier.")
+    if request.method == "GET" and resolution.gtin:
+        services.scan_record(
+            request=_scan_request(request, resolution), verdict=Verdict.NOT_IN_SYSTEM, organization_id=None
+        )
+    response = render(request, "resolver/not_found.html", {"resolution": resolution}, status=404)
+    return _with_cors(response)
+
+
+def _multiple_choices(
+    request: HttpRequest, anchor: str, chosen: list[Link], linkset_link: tuple[str, str, str]
+) -> HttpResponse:
+    if "html" in request.headers.get("Accept", ""):
+        response = render(request, "resolver/choices.html", {"links": chosen}, status=300)
+    else:
+        response = JsonResponse(linkset(anchor, chosen), status=300, content_type=LINKSET_MEDIA_TYPE)
+    response.headers["Link"] = link_header([linkset_link])
+    return _with_cors(response)
+
+
+@require_GET
+def well_known(request: HttpRequest) -> JsonResponse:
+    """The resolver description file (conformance: "SHALL provide a resolver description file at
+    /.well-known/gs1resolver"; "The list of supported primary identifiers SHALL be provided")."""
+    root = settings.DIGITAL_LINK_BASE
+    types = {code for code, _label in ProductLink.LinkType.choices} | _BUILT_IN_TYPES
+    active = {code: {"title": LINK_TYPE_TITLES.get(code, code), "url": GS1_VOC + code[4:]} for code in sorted(types)}
+    description = {
+        "name": f"OpenTXNG resolver — {settings.SITE_NAME}",
+        "resolverRoot": root,
+        "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
+        "supportedPrimaryKeys": ["01", "414"],
+        "supportedContextValuesExternal": [
+            {"nameOfList": "ISO-3166 Alpha-2", "url": "https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2"}
+        ],
+        "linkTypeDefaultCanBeAll": False,
+        "contact": {"fn": settings.SITE_NAME, "hasAddress": {"country-name": "Việt Nam"}},
+        "supportsLanguageVariants": True,
+        "supportsSemanticInterpretation": False,
+        "validatesAIcombinations": True,
+        "activeLinkTypes": {"en": active},
+    }
+    response = JsonResponse(description, json_dumps_params={"ensure_ascii": False})
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+# ---------------------------------------------------------------------------------------- consumer page
+
+
+def _current_scan(request: HttpRequest, resolution: Resolution) -> Scan | None:
+    token = request.GET.get("scan", "")
+    if not token:
+        return None
+    try:
+        scan_id = signing.loads(token, salt=_SCAN_SALT, max_age=_SCAN_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    scan = Scan.objects.filter(pk=scan_id).first()
+    if scan is None or scan.gtin != resolution.gtin or scan.serial != resolution.serial:
+        return None
+    return scan
+
+
+@never_cache
+def trace_page(request: HttpRequest, path: str) -> HttpResponse:
+    """The consumer page: product, producer, certificates, journey, verification verdict, PIN and report forms."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponse(status=405)
+    query = "&".join(part for part in request.META.get("QUERY_STRING", "").split("&") if not part.startswith("scan="))
+    try:
+        link = _parse(path, query)
+    except GS1Error as error:
+        return render(request, "resolver/bad_request.html", {"error": str(error)}, status=400)
+    visitor = _visitor(request)
+    resolution = identifier_resolve(link, visitor=visitor)
+    if not resolution.found:
+        return render(request, "resolver/not_found.html", {"resolution": resolution}, status=404)
+    if resolution.location is not None:
+        return render(request, "resolver/location.html", {"resolution": resolution, "place": resolution.location})
+    scan = _current_scan(request, resolution)
+    if scan is not None:
+        resolution.verdict = scan.verdict
+    context: dict[str, Any] = {"scan_token": request.GET.get("scan", "") if scan is not None else ""}
+    status = 200
+    if request.method == "POST":
+        status = _handle_post(request, resolution, visitor, context)
+    page = consumer_page(resolution, current_scan=scan, visitor=visitor)
+    context.update({"page": page, "resolution": resolution, "product": resolution.product, "verdicts": Verdict})
+    return render(request, "resolver/consumer.html", context, status=status)
+
+
+def _handle_post(request: HttpRequest, resolution: Resolution, visitor: str, context: dict[str, Any]) -> int:
+    action = request.POST.get("action", "")
+    try:
+        if action == "pin":
+            batch, index = resolution.batch, resolution.match.index if resolution.match else None
+            if batch is None or index is None:
+                raise ServiceError(_("This code has no stamp PIN to check."), code="no-stamp", field="pin")
+            context["pin_result"] = services.pin_check(
+                batch=batch, stamp_index=index, pin=request.POST.get("pin", ""), visitor=visitor
+            )
+        elif action == "report":
+            services.suspect_report_submit(
+                gtin=resolution.gtin,
+                serial=resolution.serial,
+                lot=resolution.lot,
+                description=request.POST.get("description", ""),
+                place=request.POST.get("place", ""),
+                contact=request.POST.get("contact", ""),
+                photo=request.FILES.get("photo"),
+                visitor=visitor,
+                organization_id=resolution.organization_id,
+            )
+            context["report_sent"] = True
+        else:
+            return 400
+    except ServiceError as error:
+        context["form_error"] = error.message
+        context["form_error_field"] = error.field or action
+        return error.status
+    return 200
+
+
+@require_POST
+def scan_location(request: HttpRequest) -> HttpResponse:
+    """The visitor's phone shares its coarse position for the scan it just made (optional)."""
+    try:
+        scan_id = signing.loads(request.POST.get("scan", ""), salt=_SCAN_SALT, max_age=_SCAN_TOKEN_MAX_AGE)
+        latitude, longitude = float(request.POST["latitude"]), float(request.POST["longitude"])
+    except (signing.BadSignature, KeyError, ValueError):
+        return HttpResponse(status=400)
+    scan = Scan.objects.select_related("batch").filter(pk=scan_id).first()
+    if scan is None:
+        return HttpResponse(status=404)
+    try:
+        services.scan_locate(scan=scan, latitude=latitude, longitude=longitude)
+    except ServiceError:
+        return HttpResponse(status=400)
+    return HttpResponse(status=204)
