@@ -65,6 +65,9 @@ bench: migrate
 	$(BIN)/python bench/hashing.py
 	$(BIN)/python bench/epcis.py
 	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/epcis.py
+	$(BIN)/python bench/codes.py
+	$(BIN)/python bench/codes.py resolver
+	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/codes.py resolver
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,5 +1,5 @@
 """Set up Django for a benchmark on a fresh database: a temporary SQLite file, or a scratch PostgreSQL
-database when TXNG_DATABASE_URL is set (its database name gets a `_bench` suffix, recreated each run)."""
+database when TXNG_DATABASE_URL is set (its database name gets a `_<script>_bench` suffix, recreated each run)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def setup() -> str:
         import psycopg
 
         base, _, name = url.rpartition("/")
-        bench_name = f"{name or 'txng'}_bench"
+        # One scratch database per benchmark script, so two benchmarks never drop each other's.
+        bench_name = f"{name or 'txng'}_{Path(sys.argv[0]).stem}_bench"
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{bench_name}"')

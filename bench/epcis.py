@@ -10,7 +10,11 @@
    typical queries through `events_query`, the selector GET /epcis/events uses, 200 runs each.
 Event hashing speed is `bench/hashing.py`.
 
-Run: `.venv/bin/python bench/epcis.py [--events N] [--store N] [--profile]` (TXNG_DATABASE_URL for PostgreSQL).
+`--workers N` also captures with N processes, each taking every N-th document (after the single-process
+figure, which stays the headline): what a capture command or N web workers reach on this machine.
+
+Run: `.venv/bin/python bench/epcis.py [--events N] [--store N] [--workers N] [--profile]`
+(TXNG_DATABASE_URL for PostgreSQL).
 """
 
 from __future__ import annotations
@@ -153,12 +157,16 @@ def raw_insert(tables: list[tuple[Any, list[tuple[Any, ...]]]], vendor: str) -> 
                 cursor.cursor.executemany(f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({marks})', rows)  # noqa: S608
 
 
-def delete_events() -> None:
+def delete_events(after: int = 0) -> None:
+    """Delete the events (and their index rows) with an id above `after`."""
     from django.db import connection, transaction
+
+    from txng.epcis.models import Event
 
     with transaction.atomic(), connection.cursor() as cursor:
         for model in reversed(event_tables()):
-            cursor.execute(f'DELETE FROM "{model._meta.db_table}"')  # noqa: S608
+            key = "id" if model is Event else "event_id"
+            cursor.execute(f'DELETE FROM "{model._meta.db_table}" WHERE "{key}" > %s', [after])  # noqa: S608
 
 
 def _shifted_time(vendor: str, k: int) -> str:
@@ -204,6 +212,36 @@ def grow(target: int, vendor: str) -> int:
     return Event.objects.count()
 
 
+def _capture_share(organization_id: int, bodies: list[bytes]) -> int:
+    """Capture documents in a worker process (its own database connection); the events stored."""
+    from txng.accounts.principal import OPERATOR
+    from txng.epcis.document import parse_document
+    from txng.epcis.services import events_capture
+    from txng.registry.models import Organization
+
+    organization = Organization.objects.get(pk=organization_id)
+    stored = 0
+    for body in bodies:
+        document = parse_document(body, "application/ld+json", validate=False)
+        stored += events_capture(actor=OPERATOR, organization=organization, document=document).captured_count
+    return stored
+
+
+def capture_in_parallel(organization_id: int, bodies: list[bytes], workers: int) -> tuple[int, float]:
+    """Capture with `workers` forked processes; (events stored, wall-clock seconds)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each child opens its own
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        started = time.perf_counter()
+        counts = pool.starmap(_capture_share, [(organization_id, bodies[k::workers]) for k in range(workers)])
+        seconds = time.perf_counter() - started
+    return sum(counts), seconds
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -214,6 +252,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000, help="events to capture (default 100 × 1,000)")
     parser.add_argument("--store", type=int, default=1_000_000, help="events in the store for the query runs")
     parser.add_argument("--runs", type=int, default=200, help="runs of each query")
+    parser.add_argument("--workers", type=int, default=0, help="also capture with N processes (0: skip)")
     parser.add_argument("--profile", action="store_true", help="cProfile the capture and print the top functions")
     options = parser.parse_args()
     vendor = setup()
@@ -252,6 +291,18 @@ def main() -> None:
     stored = Event.objects.count()
     assert stored == options.events, stored
     capture_rate = stored / capture_seconds
+
+    if options.workers > 1:
+        top = Event.objects.order_by("-pk").values_list("pk", flat=True)[0]
+        # Another seed: other times and products, so other Event Hash IDs; nothing is skipped as stored.
+        parallel_bodies = documents(options.events, seed=83)
+        more, parallel_seconds = capture_in_parallel(organization.pk, parallel_bodies, options.workers)
+        assert more == options.events, more
+        print(
+            f"epcis capture [{vendor}, {options.workers} processes]: {more:,} events in {parallel_seconds:.1f} s "
+            f"= {more / parallel_seconds:,.0f} events/s"
+        )
+        delete_events(after=top)
 
     # 2. The same rows, raw.
     tables = [(model, dump_rows(model, vendor)) for model in event_tables()]

@@ -48,6 +48,7 @@ api = NinjaAPI(
 api.add_router("/api/registry/", registry_router)
 api.add_router("/epcis/", epcis_router)
 api.add_router("/epcis/", "txng.epcis.api_queries.router")
+api.add_router("/api/trace/", "txng.lineage.api.router")
 
 
 @api.exception_handler(ServiceError)

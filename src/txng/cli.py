@@ -27,6 +27,7 @@ Operator commands (txng COMMAND --help for each):
                                 capture EPCIS 2.0 documents (JSON, JSON-LD, XML)
   epcis export --organization MST [--query Q]
                                 export events as an EPCIS query document
+  lineage rebuild               re-derive the lot graph from all stored events
   deliver-subscriptions [--loop SECONDS]
                                 deliver EPCIS webhook subscriptions
   migrate, check, shell, ...    any Django management command

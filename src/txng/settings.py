@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "txng.epcis",
     "txng.codes",
     "txng.resolver",
+    "txng.lineage",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +119,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "txng.sqlite3"),
+            # Reopening the file and re-running the PRAGMAs on every request is measurable on the resolver.
+            "CONN_MAX_AGE": 600,
             "OPTIONS": {
                 # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN
                 # so two writers queue on busy_timeout instead of failing with "database is locked".

@@ -16,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
     path("", include("txng.resolver.urls")),
+    path("lineage/", include("txng.lineage.urls")),
     path("", api.urls),
 ]

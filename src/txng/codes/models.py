@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from txng.codes.serials import MAX_BATCH_SIZE
+from txng.codes.serials import MAX_BATCH_SIZE, SERIAL_SCHEME
 from txng.registry.models import Organization, Product
 
 
@@ -22,6 +22,8 @@ class StampBatch(models.Model):
     count = models.PositiveIntegerField(_("number of stamps"))
     # AES-GCM(nonce ‖ ciphertext) of the 32-byte batch secret, base64; see txng.codes.serials.
     secret_encrypted = models.CharField(_("encrypted secret"), max_length=128, editable=False)
+    # How the serials' MACs are made (txng.codes.serials): batches keep the scheme they were printed with.
+    serial_scheme = models.PositiveSmallIntegerField(_("serial scheme"), default=SERIAL_SCHEME, editable=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ISSUED)
     created_by = models.CharField(_("created by"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

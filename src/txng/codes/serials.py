@@ -1,7 +1,9 @@
 """Stamp serials and PINs derived from a per-batch secret; the secret itself is stored encrypted.
 
-serial (AI 21) = Crockford base-32 of  batch_id ‖ index (20 bits) ‖ MAC (40 bits),
-  MAC = first 40 bits of HMAC-SHA256(batch secret, "S" ‖ batch_id ‖ index).
+serial (AI 21) = Crockford base-32 of  batch_id ‖ index (20 bits) ‖ MAC (40 bits), where the MAC is the
+first 40 bits of, by the batch's serial scheme (`StampBatch.serial_scheme`):
+  1  HMAC-SHA256(batch secret, "S" ‖ batch_id ‖ index)  (batches issued before scheme 2; still verified)
+  2  AES-CMAC(K, "S" ‖ batch_id ‖ index ‖ 0x000002), K = HMAC-SHA256(batch secret, "txng.codes.serial-mac.v2")
 PIN (scratch-off layer) = HMAC-SHA256(batch secret, "P" ‖ batch_id ‖ index) mod 10^8, 8 digits.
 
 A serial names its batch and position in clear, so checking one needs the batch row and nothing per stamp;
@@ -17,12 +19,15 @@ import functools
 import hashlib
 import hmac
 import os
+import struct
 from dataclasses import dataclass
 from typing import Final
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.cmac import CMAC
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 MAC_BITS: Final = 40
@@ -32,6 +37,9 @@ MAX_BATCH_SIZE: Final = 1 << INDEX_BITS  # 1,048,576 stamps per batch
 MAX_BATCH_ID: Final = (1 << BATCH_BITS) - 1
 SERIAL_MAX_LENGTH: Final = 20
 PIN_DIGITS: Final = 8
+SCHEME_HMAC_SHA256: Final = 1
+SCHEME_AES_CMAC: Final = 2
+SERIAL_SCHEME: Final = SCHEME_AES_CMAC  # the scheme of new batches
 
 _STANDARD = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _CROCKFORD = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -42,6 +50,12 @@ _MAC_MASK = (1 << MAC_BITS) - 1
 _INDEX_MASK = (1 << INDEX_BITS) - 1
 _SECRET_AAD = b"txng.codes.stamp-batch-secret"
 _KDF_INFO = b"txng.codes.stamp-batch-key.v1"
+_CMAC_KEY_LABEL = b"txng.codes.serial-mac.v2"
+_CMAC_SUFFIX = b"\x00\x00\x02"  # pads "S" ‖ batch id ‖ index to one complete 16-byte block
+_PAIRS = [  # Crockford base-32 of every 10-bit value, two characters each
+    chr(_CROCKFORD[high]) + chr(_CROCKFORD[low]) for high in range(32) for low in range(32)
+]
+_TAG_HEAD = struct.Struct(">Q8x")  # the first 64 bits of a 16-byte tag
 
 
 def _encode(number: int) -> str:
@@ -57,22 +71,83 @@ def _decode(text: str) -> int | None:
     return int.from_bytes(base64.b32decode(raw), "big")
 
 
-def _mac(secret: bytes, batch_id: int, index: int) -> int:
+def _hmac_mac(secret: bytes, batch_id: int, index: int) -> int:
     digest = hmac.digest(secret, b"S" + batch_id.to_bytes(8, "big") + index.to_bytes(4, "big"), "sha256")
     return int.from_bytes(digest[:5], "big")
 
 
-def serial_for(secret: bytes, batch_id: int, index: int) -> str:
+# Scheme 2. AES-CMAC (NIST SP 800-38B, RFC 4493) is a standard MAC; our message is exactly one complete
+# block, for which CMAC is T = AES-K(M ⊕ K1) with K1 derived from K (SP 800-38B §6.1–6.2). Truncating T to
+# 40 bits keeps the forgery odds of scheme 1 (2^-40 per try); SP 800-38B App. A weighs such short tags
+# against how many failed tries a verifier allows (the resolver raises every invalid serial as a signal). Unlike
+# HMAC it can be computed for a whole batch in one AES-ECB call (the same AES on each block), which makes
+# a million serials cost one pass of AES plus the text encoding.
+@functools.lru_cache(maxsize=4096)
+def _cmac_key(secret: bytes) -> bytes:
+    # A key of its own for serials, so the batch secret is never both an HMAC key (PINs) and an AES key.
+    return hmac.digest(secret, _CMAC_KEY_LABEL, "sha256")
+
+
+def _cmac_block(batch_id: int, index: int) -> bytes:
+    return b"S" + batch_id.to_bytes(8, "big") + index.to_bytes(4, "big") + _CMAC_SUFFIX
+
+
+def _cmac_mac(secret: bytes, batch_id: int, index: int) -> int:
+    signer = CMAC(algorithms.AES(_cmac_key(secret)))
+    signer.update(_cmac_block(batch_id, index))
+    return int.from_bytes(signer.finalize()[:5], "big")
+
+
+def _cmac_macs(secret: bytes, batch_id: int, start: int, stop: int) -> list[int]:
+    """The scheme 2 MACs of stamps start..stop-1 in one AES-ECB pass (CMAC of one complete block)."""
+    key = _cmac_key(secret)
+    # ECB here is the raw block cipher CMAC is defined on (one block per MAC), not a way to encrypt data.
+    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305
+    zero = int.from_bytes(encryptor.update(bytes(16)), "big")
+    subkey = ((zero << 1) & ((1 << 128) - 1)) ^ (0x87 if zero >> 127 else 0)  # K1 (SP 800-38B §6.1)
+    base = int.from_bytes(_cmac_block(batch_id, 0), "big") ^ subkey
+    blocks = b"".join([(base ^ (index << 24)).to_bytes(16, "big") for index in range(start, stop)])
+    tags = encryptor.update(blocks) + encryptor.finalize()
+    return [head >> 24 for (head,) in _TAG_HEAD.iter_unpack(tags)]
+
+
+def _mac(secret: bytes, batch_id: int, index: int, scheme: int) -> int:
+    if scheme == SCHEME_AES_CMAC:
+        return _cmac_mac(secret, batch_id, index)
+    if scheme == SCHEME_HMAC_SHA256:
+        return _hmac_mac(secret, batch_id, index)
+    raise ValueError(f"unknown serial scheme {scheme}")
+
+
+def serial_for(secret: bytes, batch_id: int, index: int, *, scheme: int = SERIAL_SCHEME) -> str:
     """The serial (AI 21) of stamp `index` (0-based) of a batch."""
     if not 0 <= index < MAX_BATCH_SIZE or not 0 < batch_id <= MAX_BATCH_ID:
         raise ValueError("batch id or stamp index out of range")
-    return _encode((batch_id << (INDEX_BITS + MAC_BITS)) | (index << MAC_BITS) | _mac(secret, batch_id, index))
+    mac = _mac(secret, batch_id, index, scheme)
+    return _encode((batch_id << (INDEX_BITS + MAC_BITS)) | (index << MAC_BITS) | mac)
 
 
-def serials_for(secret: bytes, batch_id: int, start: int, stop: int) -> list[str]:
+def serials_for(secret: bytes, batch_id: int, start: int, stop: int, *, scheme: int = SERIAL_SCHEME) -> list[str]:
     """Serials of stamps start..stop-1 (the fast path for printing and benchmarks)."""
     if not 0 <= start <= stop <= MAX_BATCH_SIZE or not 0 < batch_id <= MAX_BATCH_ID:
         raise ValueError("batch id or stamp index out of range")
+    if scheme == SCHEME_HMAC_SHA256:
+        return _hmac_serials(secret, batch_id, start, stop)
+    if scheme != SCHEME_AES_CMAC:
+        raise ValueError(f"unknown serial scheme {scheme}")
+    # The 100 bits split on 5-bit boundaries: 8 characters of batch id, 4 of index, 8 of MAC; so each
+    # serial is the batch's prefix and six 10-bit values looked up as character pairs.
+    prefix = _encode(batch_id << (INDEX_BITS + MAC_BITS))[:-12]
+    pairs = _PAIRS
+    macs = _cmac_macs(secret, batch_id, start, stop)
+    return [  # one f-string builds each serial in one allocation (a third faster than `+`)
+        f"{prefix}{pairs[index >> 10]}{pairs[index & 1023]}{pairs[mac >> 30]}{pairs[(mac >> 20) & 1023]}"
+        f"{pairs[(mac >> 10) & 1023]}{pairs[mac & 1023]}"
+        for index, mac in zip(range(start, stop), macs, strict=True)
+    ]
+
+
+def _hmac_serials(secret: bytes, batch_id: int, start: int, stop: int) -> list[str]:
     prefix = b"S" + batch_id.to_bytes(8, "big")
     high = batch_id << (INDEX_BITS + MAC_BITS)
     # HMAC-SHA256 with its inner and outer key states computed once (RFC 2104 §2): the same MACs as
@@ -111,9 +186,9 @@ def serial_parts(serial: str) -> SerialParts | None:
     return SerialParts(batch_id, (number >> MAC_BITS) & _INDEX_MASK, number & _MAC_MASK)
 
 
-def serial_is_authentic(secret: bytes, parts: SerialParts) -> bool:
+def serial_is_authentic(secret: bytes, parts: SerialParts, *, scheme: int = SERIAL_SCHEME) -> bool:
     """True if the MAC in the serial is the one the batch secret gives (constant-time compare)."""
-    expected = _mac(secret, parts.batch_id, parts.index)
+    expected = _mac(secret, parts.batch_id, parts.index, scheme)
     return hmac.compare_digest(expected.to_bytes(5, "big"), parts.mac.to_bytes(5, "big"))
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from txng.accounts.principal import Principal
 from txng.accounts.visibility import can_edit_organization
 from txng.codes.models import StampBatch
+from txng.codes.selectors import stamp_batch_forget
 from txng.codes.serials import MAX_BATCH_SIZE, encrypt_secret, new_secret
 from txng.core.audit import audit_record
 from txng.core.errors import Conflict, PermissionDenied, ServiceError
@@ -62,6 +63,7 @@ def stamp_batch_issue(
         activated_at=now if activate else None,
         lot_bound_at=now if cleaned_lot else None,
     )
+    _forget(batch.pk)
     audit_record(
         actor=actor,
         action="stamp_batch.issue",
@@ -73,6 +75,12 @@ def stamp_batch_issue(
 
 def _locked(batch: StampBatch) -> StampBatch:
     return StampBatch.objects.select_for_update().select_related("product").get(pk=batch.pk)
+
+
+def _forget(batch_id: int) -> None:
+    # Now, for the rest of this transaction, and after commit, when no thread can read the old row again.
+    stamp_batch_forget(batch_id)
+    transaction.on_commit(lambda: stamp_batch_forget(batch_id))
 
 
 _TRANSITIONS: dict[str, set[str]] = {
@@ -102,6 +110,7 @@ def stamp_batch_set_status(*, actor: Principal, batch: StampBatch, status: str) 
     if status == Status.ACTIVE and locked.activated_at is None:
         locked.activated_at = now
     locked.save(update_fields=["status", "status_changed_at", "activated_at"])
+    _forget(locked.pk)
     audit_record(actor=actor, action=f"stamp_batch.{status}", obj=locked, changes={"status": [before, status]})
     batch.status, batch.status_changed_at, batch.activated_at = locked.status, now, locked.activated_at
     return locked
@@ -134,6 +143,7 @@ def stamp_batch_bind_lot(*, actor: Principal, batch: StampBatch, lot: str) -> St
     locked.lot = cleaned
     locked.lot_bound_at = timezone.now()
     locked.save(update_fields=["lot", "lot_bound_at"])
+    _forget(locked.pk)
     audit_record(actor=actor, action="stamp_batch.bind_lot", obj=locked, changes={"lot": cleaned})
     batch.lot, batch.lot_bound_at = locked.lot, locked.lot_bound_at
     return locked

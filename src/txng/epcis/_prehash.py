@@ -8,6 +8,7 @@ afterwards, sorted. Keeping these consumption rules is what makes hashes agree.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from txng.epcis.hashing import PROPERTY_ORDER, canonical_value, normalise_time
@@ -38,25 +39,43 @@ def _gather_user_extensions(children: list[Any]) -> list[Any]:
 def _ordered(children: list[Any], order: _Order) -> str:
     extensions = _gather_user_extensions(children)
     positions = _positions(order)
-    present = sorted({(positions[c[0]], c[0]) for c in children if isinstance(c[0], str) and c[0] in positions})
+    # One pass groups the children by name; a pair (tuple) or an unknown name stays for _generic.
+    groups: dict[str, list[Any]] = {}
+    for child in children:
+        name = child[0]
+        if name.__class__ is str and name in positions:
+            found = groups.get(name)
+            if found is None:
+                groups[name] = [child]
+            else:
+                found.append(child)
     out = ""
-    consumed: set[str] = set()
-    for position, name in present:
-        sub_order = order[position][1]
+    is_consumed = False
+    for name in sorted(groups, key=positions.__getitem__) if len(groups) > 1 else groups:
+        sub_order = order[positions[name]][1]
+        is_time = _is_time_name(name)
         values = []
-        for child in children:
-            if child[0] != name:
+        for child in groups[name]:
+            if child[2]:
+                text = _child(child, sub_order)
+                if text:
+                    values.append(text)
+                if not child[2]:
+                    is_consumed = True
                 continue
-            text = _child(child, sub_order)
-            if text:
-                values.append(text)
-            if not child[2]:
-                consumed.add(name)
+            # A leaf (most nodes): what _child prints, without the call.
+            is_consumed = True
+            if child[1]:
+                values.append(name + "=" + (normalise_time(child[1]) if is_time else canonical_value(child[1])))
         if values:
-            values.sort()
+            if len(values) > 1:
+                values.sort()
             out += "".join(values)
-    if consumed:
-        children[:] = [c for c in children if c[0] not in consumed or c[2]]
+    if is_consumed:
+        # A printed node with no children left is consumed; one with children left is printed again
+        # by _generic (the reference removes emptied nodes only).
+        consumed = {name for name, group in groups.items() if any(not child[2] for child in group)}
+        children[:] = [c for c in children if c[0].__class__ is not str or c[0] not in consumed or c[2]]
     if extensions:
         out += _generic(extensions)
     return out
@@ -74,17 +93,19 @@ def _positions(order: _Order) -> dict[str, int]:
 
 
 def _child(child: list[Any], sub_order: Any) -> str:
-    grand = _ordered(child[2], sub_order) if sub_order else ""
+    grand = _ordered(child[2], sub_order) if sub_order and child[2] else ""
     text: str = child[1]
     if text:
-        lowered = child[0].lower()
-        if "time" in lowered and "offset" not in lowered:
-            text = "=" + normalise_time(text)
-        else:
-            text = "=" + canonical_value(text)
+        text = "=" + (normalise_time(text) if _is_time_name(child[0]) else canonical_value(text))
     if text or grand:
         return str(child[0]) + text + grand
     return ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_time_name(name: str) -> bool:
+    lowered = name.lower()
+    return "time" in lowered and "offset" not in lowered
 
 
 def _generic(children: list[Any]) -> str:

@@ -10,6 +10,7 @@ and a cache instead of a regex cascade.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Final
@@ -226,6 +227,9 @@ _VALID_RE: Final = re.compile(
 )
 
 
+# Cached: capture canonicalises each identifier twice (for the Event Hash ID and for the index
+# rows), and lots, locations and parties repeat across the events of a document.
+@functools.lru_cache(maxsize=65_536)
 def digital_link(uri: str) -> str | None:
     """The constrained canonical GS1 DL URI of a GS1 key URI, or None if it is not one."""
     dot = uri.find(".")
@@ -272,3 +276,9 @@ def digital_link(uri: str) -> str | None:
 def _is_digits(text: str, start: int, count: int) -> bool:
     chunk = text[start : start + count]
     return len(chunk) == count and chunk.isascii() and chunk.isdigit()
+
+
+@functools.lru_cache(maxsize=65_536)
+def canonical_identifier(uri: str) -> str:
+    """The form identifiers are indexed and queried in: canonical GS1 Digital Link for GS1 keys (URN or DL)."""
+    return digital_link(uri) or uri

@@ -84,7 +84,9 @@ class Event(models.Model):
             models.Index(fields=["event_time", "id"], name="epcis_event_time_id_idx"),
             models.Index(fields=["record_time", "id"], name="epcis_event_record_time_id_idx"),
             models.Index(fields=["event_type", "id"], name="epcis_event_type_id_idx"),
-            models.Index(fields=["biz_step"], name="epcis_event_biz_step_idx"),
+            # (bizStep, eventTime): EQ_bizStep with a time range is one range scan; alone, bizStep
+            # matches a sixth of the store and PostgreSQL ANDs it with the time index (100 ms at 1M).
+            models.Index(fields=["biz_step", "event_time"], name="epcis_event_step_time_idx"),
             models.Index(fields=["biz_location"], name="epcis_event_biz_location_idx"),
             models.Index(fields=["read_point"], name="epcis_event_read_point_idx"),
             models.Index(fields=["disposition"], name="epcis_event_disposition_idx"),

@@ -36,6 +36,7 @@ from django.utils import timezone
 from txng.accounts.principal import Principal
 from txng.accounts.visibility import organization_q, owned_q
 from txng.epcis import vocabulary as voc
+from txng.epcis.canonical import canonical_identifier
 from txng.epcis.document import merge_namespaces
 from txng.epcis.models import (
     CaptureJob,
@@ -45,7 +46,6 @@ from txng.epcis.models import (
     EventParty,
     EventSensorReport,
 )
-from txng.epcis.services import canonical_identifier
 from txng.epcis.validation import EPCISValidationError
 from txng.registry.models import Facility, Organization, Product
 

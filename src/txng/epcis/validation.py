@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -120,9 +121,8 @@ class _Checker:
         assert isinstance(value, str)
         if _GS1_KEY_RE.match(value) is None:
             return  # a private URI: EPCIS allows any URI here (EPCIS 2.0 §7.3.3)
-        try:
-            check(value)
-        except GS1Error as error:
+        error = _identifier_error(check, value)
+        if error is not None:
             self.problems.append(
                 Problem(
                     pointer,
@@ -246,6 +246,16 @@ class _Checker:
                 self.identifier(f"{here}/{value_key}", what, item[value_key], validate_location)
             else:
                 self.uri(f"{here}/{value_key}", what, item[value_key])
+
+
+# Cached: lots, locations and parties repeat across the events of a document (checks are pure).
+@functools.lru_cache(maxsize=65_536)
+def _identifier_error(check: Callable[[str], object], value: str) -> GS1Error | None:
+    try:
+        check(value)
+    except GS1Error as error:
+        return error.with_traceback(None)  # kept in the cache: no frames
+    return None
 
 
 def validate_event(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from txng.accounts.principal import PUBLIC
+from txng.codes.cache import TTLCache
 from txng.codes.models import StampBatch
 from txng.codes.selectors import StampCheck, StampMatch, stamp_find
 from txng.epcis import vocabulary as voc
@@ -22,9 +23,16 @@ from txng.gs1 import CANONICAL_BASE, DigitalLink, location_trace_code
 from txng.registry.models import Certification, Facility, OcopRating, Organization, Product
 from txng.resolver.links import Link
 from txng.resolver.models import ProductLink, Scan, Verdict
+from txng.resolver.risk import ScanPoint
 
 _LOCATION_RE = re.compile(r"^https://id\.gs1\.org/414/(\d{13})(?:/254/([^/?#]+))?$")
 JOURNEY_LIMIT = 50
+# The scans of one stamp the verdict and the counterfeit rules look at (newest first).
+STAMP_SCANS_LIMIT: Final = 500
+# How long a process may go on answering for a product as it was (published, name) after a change made
+# elsewhere; see txng.codes.cache. Unknown GTINs are remembered too: copied labels repeat them.
+PRODUCT_CACHE_SECONDS: Final = 5.0
+_hot_products: TTLCache[Product | None] = TTLCache(ttl=PRODUCT_CACHE_SECONDS, size=4096)
 
 
 @dataclass
@@ -36,6 +44,9 @@ class Resolution:
     location: Facility | Organization | None = None
     match: StampMatch | None = None
     verdict: str = Verdict.NOT_IN_SYSTEM
+    # The stamp's earlier scans (newest first, at most STAMP_SCANS_LIMIT), read once for the verdict and
+    # handed on to the counterfeit rules when this scan is logged; None when not read.
+    stamp_scans: list[ScanPoint] | None = None
 
     @property
     def gtin(self) -> str:
@@ -101,11 +112,7 @@ def identifier_resolve(link: DigitalLink, *, visitor: str = "") -> Resolution:
         return resolution
     if ai != "01":
         return resolution
-    resolution.product = (
-        Product.objects.filter(gtin=value, is_published=True, organization__is_published=True)
-        .select_related("organization")
-        .first()
-    )
+    resolution.product = product_published(gtin=value)
     if resolution.product is None:
         return resolution
     if not resolution.serial:
@@ -123,11 +130,49 @@ def identifier_resolve(link: DigitalLink, *, visitor: str = "") -> Resolution:
         resolution.verdict = status_verdict
     elif _expired(link):
         resolution.verdict = Verdict.EXPIRED
-    elif Scan.objects.filter(batch=match.batch, stamp_index=match.index).exclude(ip_hash=visitor).exists():
-        resolution.verdict = Verdict.CHECKED_BEFORE
     else:
-        resolution.verdict = Verdict.GENUINE
+        scans = stamp_scans(batch=match.batch, index=match.index)
+        resolution.stamp_scans = scans
+        checked_by_others = any(scan.visitor != visitor for scan in scans)
+        if not checked_by_others and len(scans) == STAMP_SCANS_LIMIT:  # older scans may be someone else's
+            checked_by_others = (
+                Scan.objects.filter(batch=match.batch, stamp_index=match.index).exclude(ip_hash=visitor).exists()
+            )
+        resolution.verdict = Verdict.CHECKED_BEFORE if checked_by_others else Verdict.GENUINE
     return resolution
+
+
+def product_published(*, gtin: str) -> Product | None:
+    """The published product of a published organization with this GTIN (shared, read only; cached briefly)."""
+    return _hot_products.get(
+        gtin,
+        lambda: (
+            Product.objects.filter(gtin=gtin, is_published=True, organization__is_published=True)
+            .select_related("organization")
+            .first()
+        ),
+    )
+
+
+def product_forget(gtin: str | None = None) -> None:
+    """Drop a product (or every product) from this process's cache after a change."""
+    if gtin is None:
+        _hot_products.clear()
+    else:
+        _hot_products.discard(gtin)
+
+
+def stamp_scans(*, batch: StampBatch, index: int) -> list[ScanPoint]:
+    """The stamp's scans, newest first (at most STAMP_SCANS_LIMIT)."""
+    rows = (
+        Scan.objects.filter(batch=batch, stamp_index=index)
+        .order_by("-scanned_at")
+        .values_list("scanned_at", "ip_hash", "latitude", "longitude")[:STAMP_SCANS_LIMIT]
+    )
+    return [
+        ScanPoint(at, visitor, float(lat) if lat is not None else None, float(lon) if lon is not None else None)
+        for at, visitor, lat, lon in rows
+    ]
 
 
 def location_get(*, gln: str, extension: str = "") -> Facility | Organization | None:

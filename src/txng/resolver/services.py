@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
@@ -26,6 +27,7 @@ from txng.core.errors import PermissionDenied, ServiceError
 from txng.registry.models import Product
 from txng.resolver.models import PinCheck, ProductLink, Scan, Signal, SuspectReport, Verdict
 from txng.resolver.risk import PinEntry, ScanPoint, stamp_risk
+from txng.resolver.selectors import STAMP_SCANS_LIMIT, stamp_scans
 
 PIN_TRIES_PER_VISITOR_PER_HOUR: Final = 10
 PIN_WRONG_PER_STAMP_PER_DAY: Final = 10
@@ -65,8 +67,11 @@ def scan_record(
     batch: StampBatch | None = None,
     stamp_index: int | None = None,
     check: StampCheck | None = None,
+    earlier_scans: Sequence[ScanPoint] | None = None,
 ) -> Scan:
     """Log one resolution and raise signals it gives evidence for."""
+    # `earlier_scans`: the stamp's scans before this one as the verdict read them (newest first); given,
+    # the rules take them and this scan instead of reading the stamp's scans a second time.
     scan = Scan.objects.create(
         organization_id=organization_id,
         gtin=request.gtin,
@@ -86,9 +91,12 @@ def scan_record(
             stamp_index=stamp_index, is_invalid_serial=verdict != Verdict.VOIDED, is_voided=verdict == Verdict.VOIDED,
         )  # fmt: skip
     elif batch is not None and stamp_index is not None:
+        scans = None
+        if earlier_scans is not None:
+            scans = [ScanPoint(scan.scanned_at, scan.ip_hash), *earlier_scans][:STAMP_SCANS_LIMIT]
         signals_evaluate(
             gtin=request.gtin, serial=request.serial, organization_id=organization_id, batch=batch,
-            stamp_index=stamp_index,
+            stamp_index=stamp_index, scans=scans,
         )  # fmt: skip
     return scan
 
@@ -128,18 +136,17 @@ def signals_evaluate(
     stamp_index: int | None,
     is_invalid_serial: bool = False,
     is_voided: bool = False,
+    scans: Sequence[ScanPoint] | None = None,
 ) -> list[Signal]:
-    """Score one stamp from its scans and PIN entries; store a signal per finding (once a day per kind)."""
+    """Score one stamp from its scans (read unless given) and PIN entries; store a signal per finding a day."""
     now = timezone.now()
-    scans: list[ScanPoint] = []
     entries: list[PinEntry] = []
     norm = 1.0
-    if batch is not None and stamp_index is not None and not is_invalid_serial:
-        rows = Scan.objects.filter(batch=batch, stamp_index=stamp_index).order_by("-scanned_at")[:500]
-        scans = [
-            ScanPoint(at, visitor, float(lat) if lat is not None else None, float(lon) if lon is not None else None)
-            for at, visitor, lat, lon in rows.values_list("scanned_at", "ip_hash", "latitude", "longitude")
-        ]
+    if batch is None or stamp_index is None or is_invalid_serial:
+        scans = []
+    else:
+        if scans is None:
+            scans = stamp_scans(batch=batch, index=stamp_index)
         pins = PinCheck.objects.filter(
             batch=batch, stamp_index=stamp_index, checked_at__gte=now - datetime.timedelta(days=1)
         )
@@ -197,7 +204,7 @@ def pin_check(*, batch: StampBatch, stamp_index: int, pin: str, visitor: str) ->
         batch=batch, stamp_index=stamp_index, is_correct=is_correct, ip_hash=visitor, checked_at=now
     )
     if not is_correct:
-        serial = serial_for(decrypt_secret(batch.secret_encrypted), batch.pk, stamp_index)
+        serial = serial_for(decrypt_secret(batch.secret_encrypted), batch.pk, stamp_index, scheme=batch.serial_scheme)
         signals_evaluate(
             gtin=batch.product.gtin, serial=serial, organization_id=batch.organization_id, batch=batch,
             stamp_index=stamp_index,

@@ -157,6 +157,7 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
             batch=resolution.match.batch if resolution.match is not None else None,
             stamp_index=resolution.match.index if resolution.match is not None else None,
             check=resolution.match.check if resolution.match is not None else None,
+            earlier_scans=resolution.stamp_scans,
         )
         if target.is_ours:
             token = signing.dumps(scan.pk, salt=_SCAN_SALT)
@@ -187,6 +188,12 @@ def _multiple_choices(
         response = JsonResponse(linkset(anchor, chosen), status=300, content_type=LINKSET_MEDIA_TYPE)
     response.headers["Link"] = link_header([linkset_link])
     return _with_cors(response)
+
+
+@require_GET
+def hello(request: HttpRequest) -> HttpResponse:
+    """A fixed text answer with no database access (bench/codes.py measures the server's ceiling with it)."""
+    return HttpResponse("hello\n", content_type="text/plain; charset=utf-8")
 
 
 @require_GET

@@ -14,6 +14,16 @@ from txng.registry.services import organization_create, product_create
 from txng.registry.tests.factories import next_gtin, next_tax_code
 
 
+@pytest.fixture(autouse=True)
+def forget_hot_lookups() -> None:
+    """Each test starts with empty per-process caches (ids are reused after a rolled-back test)."""
+    from txng.codes.selectors import stamp_batch_forget
+    from txng.resolver.selectors import product_forget
+
+    stamp_batch_forget()
+    product_forget()
+
+
 @pytest.fixture
 def producer(db: None) -> Organization:
     return organization_create(

@@ -166,3 +166,18 @@ def test_stamps_void_command(make_batch: MakeBatch) -> None:
     out = io.StringIO()
     call_command("stamps", "void", "--batch", str(batch.pk), stdout=out)
     assert out.getvalue().strip() == f"{batch.pk}\tvoided"
+
+
+def test_a_batch_issued_under_scheme_1_keeps_verifying(make_batch: MakeBatch, product: Product) -> None:
+    # given: a batch from before scheme 2 (as migration 0002 marks existing rows)
+    from txng.codes.serials import SCHEME_HMAC_SHA256
+
+    batch = make_batch(count=3)
+    StampBatch.objects.filter(pk=batch.pk).update(serial_scheme=SCHEME_HMAC_SHA256)
+    batch.refresh_from_db()
+    # when: its stamps are derived again (for a reprint) and scanned
+    stamps = list(stamp_batch_stamps(batch))
+    matches = [stamp_find(gtin=product.gtin, serial=stamp.serial, lot=batch.lot) for stamp in stamps]
+    # then
+    assert [match.check for match in matches] == [StampCheck.AUTHENTIC] * 3
+    assert [match.index for match in matches] == [0, 1, 2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 
 import pytest
@@ -89,3 +90,41 @@ def test_secret_is_stored_encrypted_and_tied_to_the_key(settings: object) -> Non
     settings.STAMP_KEY = "another key"  # type: ignore[attr-defined]
     with pytest.raises(serials.SecretUnavailable):
         serials.decrypt_secret(stored)
+
+
+def test_scheme_2_mac_is_aes_cmac_of_one_block_computed_by_the_library() -> None:
+    # given: the serial MAC key and message of scheme 2 (NIST SP 800-38B, one complete block)
+    from cryptography.hazmat.primitives.ciphers import algorithms
+    from cryptography.hazmat.primitives.cmac import CMAC
+
+    secret = os.urandom(32)
+    key = hmac.digest(secret, b"txng.codes.serial-mac.v2", "sha256")
+    for index in (0, 1, 4095, serials.MAX_BATCH_SIZE - 1):
+        signer = CMAC(algorithms.AES(key))
+        signer.update(b"S" + (31337).to_bytes(8, "big") + index.to_bytes(4, "big") + b"\x00\x00\x02")
+        expected = int.from_bytes(signer.finalize()[:5], "big")
+        # when: the batch path (one AES-ECB pass) derives the serial
+        (serial,) = serials.serials_for(secret, 31337, index, index + 1)
+        parts = serials.serial_parts(serial)
+        # then: it carries exactly that MAC
+        assert parts is not None
+        assert parts.mac == expected
+
+
+def test_scheme_1_serials_still_verify_and_differ_from_scheme_2() -> None:
+    # given: a batch printed before scheme 2
+    secret = os.urandom(32)
+    old = serials.serials_for(secret, 70, 0, 50, scheme=serials.SCHEME_HMAC_SHA256)
+    # then: the one-by-one and batch paths agree, verify under scheme 1 and not under scheme 2
+    assert old == [serials.serial_for(secret, 70, i, scheme=serials.SCHEME_HMAC_SHA256) for i in range(50)]
+    for serial in old:
+        parts = serials.serial_parts(serial)
+        assert parts is not None
+        assert serials.serial_is_authentic(secret, parts, scheme=serials.SCHEME_HMAC_SHA256)
+        assert not serials.serial_is_authentic(secret, parts, scheme=serials.SCHEME_AES_CMAC)
+    assert old != serials.serials_for(secret, 70, 0, 50)
+
+
+def test_unknown_scheme_is_refused() -> None:
+    with pytest.raises(ValueError):
+        serials.serials_for(b"k" * 32, 1, 0, 1, scheme=9)

@@ -1,3 +1,3 @@
-from txng.codes.tests.fixtures import make_batch, producer, product
+from txng.codes.tests.fixtures import forget_hot_lookups, make_batch, producer, product
 
-__all__ = ["make_batch", "producer", "product"]
+__all__ = ["forget_hot_lookups", "make_batch", "producer", "product"]

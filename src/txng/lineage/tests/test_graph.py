@@ -1,0 +1,137 @@
+"""Deriving the lot graph from captured events: nodes, edges, serial and SSCC roll-up, retraction, rebuild."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from txng.epcis.models import Event
+from txng.lineage.checks import lot_checks
+from txng.lineage.models import Lot, LotActivity, LotEdge
+from txng.lineage.services import lineage_index_events
+from txng.lineage.tests.chains import Business, harvest, lot_id, quantity, ship, transform
+from txng.registry.models import Facility
+
+pytestmark = pytest.mark.django_db
+
+
+def edges():
+    return sorted(
+        (e.kind, e.from_organization_id, e.from_lot.lot, e.to_organization_id, e.to_lot.lot)
+        for e in LotEdge.objects.select_related("from_lot", "to_lot")
+    )
+
+
+def test_rice_chain_edges(rice_chain):
+    c = rice_chain
+    farm, mill, dist, shop = (b.organization.pk for b in (c.farm, c.mill, c.distributor, c.retailer))
+    assert sorted(set(edges())) == sorted(
+        [
+            ("shipment", dist, "PACK-01", shop, "PACK-01"),
+            ("shipment", farm, "PADDY-01", mill, "PADDY-01"),
+            ("shipment", mill, "PACK-01", dist, "PACK-01"),
+            ("transformation", mill, "PADDY-01", mill, "RICE-01"),
+            ("transformation", mill, "RICE-01", mill, "PACK-01"),
+        ]
+    )
+
+
+def test_serials_roll_up_to_their_lot_through_the_sscc(rice_chain):
+    # The distributor shipped five serials without their lot; they were packed on the SSCC as PACK-01.
+    shipped = LotActivity.objects.get(lot__organization_id=rice_chain.distributor.organization.pk, kind="shipped")
+    assert (shipped.lot.identifier, shipped.quantity) == (rice_chain.bags, Decimal(5))
+
+
+def test_lot_records_production_and_expiry(rice_chain):
+    bags = rice_chain.mill.lot(rice_chain.bags)
+    assert (bags.produced_quantity, bags.expires_on.isoformat()) == (Decimal(20), "2027-03-05")
+
+
+def test_error_declaration_retracts_the_edges_of_the_declared_event(rice_chain):
+    # given: the mill declares its milling event an error (the stored event now carries errorDeclaration)
+    milling = Event.objects.get(
+        organization=rice_chain.mill.organization, event_type="TransformationEvent", biz_step__endswith="milling"
+    )
+    milling.document["errorDeclaration"] = {"declarationTime": "2026-03-04T00:00:00Z", "reason": "incorrect_data"}
+    Event.objects.filter(pk=milling.pk).update(document=milling.document, is_error_declaration=True)
+    # when
+    lineage_index_events([milling.pk])
+    # then
+    assert not LotEdge.objects.filter(event=milling).exists()
+    assert not LotActivity.objects.filter(event=milling).exists()
+    assert rice_chain.mill.lot(rice_chain.rice).produced_quantity is None
+    assert LotEdge.objects.filter(kind="shipment").count() == 6
+
+
+def test_indexing_again_changes_nothing(rice_chain):
+    before = edges()
+    lineage_index_events(list(Event.objects.values_list("pk", flat=True)))
+    assert edges() == before
+
+
+def test_rebuild_command_recreates_the_same_graph(rice_chain):
+    before = edges()
+    call_command("lineage", "rebuild", verbosity=0)
+    assert edges() == before
+
+
+def test_indexing_a_batch_takes_a_bounded_number_of_queries():
+    # given: two batches of 10 and 100 harvest+ship pairs
+    farm, buyer = Business("HTX A"), Business("HTX B")
+    field = farm.facility(Facility.Kind.GROWING_AREA)
+    gtin = farm.product("Lúa")
+
+    def pairs(prefix, n):
+        events = []
+        for k in range(n):
+            lot = lot_id(gtin, f"{prefix}{k}")
+            events += [harvest(field, lot, 100, 1), ship(field, buyer.organization, [quantity(lot, 100)], 2)]
+        return events
+
+    counts = []
+    for prefix, n in (("S", 10), ("L", 100)):
+        before = set(Event.objects.values_list("pk", flat=True))
+        farm.capture(*pairs(prefix, n))
+        pks = sorted(set(Event.objects.values_list("pk", flat=True)) - before)
+        with CaptureQueriesContext(connection) as queries:
+            lineage_index_events(pks)
+        counts.append(len(queries))
+    # Not one query per event: only SQLite's bound-parameter limit splits the bulk inserts a little more.
+    assert counts[0] <= 16
+    assert counts[1] <= 20
+
+
+def test_pangasius_many_ponds_into_one_fillet_lot_into_many_cartons():
+    # given: three ponds harvested, one fillet lot, three carton lots, a cold store, an exporter
+    farm, plant, store = Business("HTX Cá tra"), Business("Nhà máy chế biến"), Business("Kho lạnh")
+    ponds = [farm.facility(Facility.Kind.POND) for _ in range(3)]
+    line, cold = plant.facility(), store.facility(Facility.Kind.COLD_STORE)
+    fish = [lot_id(farm.product("Cá tra"), f"AO-{n}") for n in range(3)]
+    fillet = lot_id(plant.product("Phi lê"), "FIL-1")
+    cartons = [lot_id(plant.product(f"Thùng {n}"), f"CT-{n}") for n in range(3)]
+    farm.capture(
+        *[harvest(p, f, 4000, 1) for p, f in zip(ponds, fish, strict=True)],
+        *[ship(p, plant.organization, [quantity(f, 4000)], 2) for p, f in zip(ponds, fish, strict=True)],
+    )
+    plant.capture(
+        transform(line, [quantity(f, 4000) for f in fish], [quantity(fillet, 4200)], 3, step="filleting"),
+        transform(line, [quantity(fillet, 4200)], [quantity(c, 1400) for c in cartons], 4, step="packing"),
+        *[ship(line, store.organization, [quantity(c, 1400)], 5) for c in cartons],
+    )
+    store.capture(ship(cold, "https://id.gs1.org/417/0614141000005", [quantity(c, 1400) for c in cartons], 9))
+    # then
+    fillet_node = plant.lot(fillet)
+    into = LotEdge.objects.filter(to_lot=fillet_node, kind="transformation")
+    out = LotEdge.objects.filter(from_lot=fillet_node, kind="transformation")
+    assert sorted(e.from_lot.identifier for e in into) == sorted(fish)
+    assert sorted(e.to_lot.identifier for e in out) == sorted(cartons)
+    assert Lot.objects.filter(organization_id=store.organization.pk).count() == 3
+    assert lot_checks(fillet_node) == []
+    exported = LotActivity.objects.filter(lot__organization_id=store.organization.pk, kind="shipped")
+    assert {(a.counterparty, a.counterparty_organization_id) for a in exported} == {
+        ("https://id.gs1.org/417/0614141000005", None)
+    }

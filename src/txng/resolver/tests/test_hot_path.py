@@ -1,0 +1,58 @@
+"""The resolver's hot path: what one scan costs in queries, and what the per-process caches may not hide."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+
+from txng.accounts.principal import OPERATOR
+from txng.codes.models import StampBatch
+from txng.codes.selectors import stamp_batch_stamps
+from txng.codes.services import stamp_batch_void
+from txng.resolver.models import Scan, Verdict
+
+pytestmark = pytest.mark.django_db
+MakeBatch = Callable[..., StampBatch]
+
+
+def _paths(batch: StampBatch) -> list[str]:
+    return [urlsplit(stamp.digital_link("https://x.example")).path for stamp in stamp_batch_stamps(batch)]
+
+
+def test_a_genuine_scan_costs_three_queries_once_product_and_batch_are_hot(
+    client: Client, make_batch: MakeBatch, django_assert_num_queries: Callable[..., object]
+) -> None:
+    # given: a scan has brought the product and the batch into this process's cache
+    first, second = _paths(make_batch(count=2))
+    assert client.get(first).status_code == 307
+    # when / then: the stamp's scans (verdict and rules), the scan log insert, the stamp's PIN entries
+    with django_assert_num_queries(3):  # type: ignore[operator]
+        assert client.get(second).status_code == 307
+    assert Scan.objects.filter(verdict=Verdict.GENUINE).count() == 2
+
+
+def test_an_unknown_code_seen_before_costs_only_its_scan_log_insert(
+    client: Client, db: None, django_assert_num_queries: Callable[..., object]
+) -> None:
+    # given
+    path = "/01/08939980000019/21/X0000001"
+    assert client.get(path, HTTP_ACCEPT="text/html").status_code == 404
+    # when / then: the unknown GTIN is remembered; the scan is still logged
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        assert client.get(path, HTTP_ACCEPT="text/html").status_code == 404
+    assert Scan.objects.filter(verdict=Verdict.NOT_IN_SYSTEM).count() == 2
+
+
+def test_voiding_a_batch_is_seen_at_once_by_the_process_that_voided_it(client: Client, make_batch: MakeBatch) -> None:
+    # given: the batch is hot in this process
+    batch = make_batch(count=2)
+    first, second = _paths(batch)
+    assert client.get(first).status_code == 307
+    # when
+    stamp_batch_void(actor=OPERATOR, batch=batch)
+    client.get(second)
+    # then
+    assert Scan.objects.get(stamp_index=1).verdict == Verdict.VOIDED
