@@ -19,9 +19,11 @@ def forget_hot_lookups() -> None:
     """Each test starts with empty per-process caches (ids are reused after a rolled-back test)."""
     from txng.codes.selectors import stamp_batch_forget
     from txng.resolver.selectors import product_forget
+    from txng.resolver.services import batch_norms_forget
 
     stamp_batch_forget()
     product_forget()
+    batch_norms_forget()
 
 
 @pytest.fixture
