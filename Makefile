@@ -68,6 +68,13 @@ bench: migrate
 	$(BIN)/python bench/codes.py
 	$(BIN)/python bench/codes.py resolver
 	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/codes.py resolver
+	$(BIN)/python bench/public.py
+	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/public.py
+	@bash .ci/services mosquitto
+	$(BIN)/python bench/iot.py
+	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/iot.py
+	$(BIN)/python bench/ledger.py
+	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/ledger.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

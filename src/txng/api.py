@@ -49,6 +49,11 @@ api.add_router("/api/registry/", registry_router)
 api.add_router("/epcis/", epcis_router)
 api.add_router("/epcis/", "txng.epcis.api_queries.router")
 api.add_router("/api/trace/", "txng.lineage.api.router")
+api.add_router("/api/recalls/", "txng.oversight.api.router")
+api.add_router("/api/ledger/", "txng.ledger.api.router")
+api.add_router("/api/publishing/", "txng.publishing.api.router")
+api.add_router("/api/iot/", "txng.iot.api.router")
+api.add_router("/api/public/", "txng.public.api.router")
 
 
 @api.exception_handler(ServiceError)

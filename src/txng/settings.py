@@ -75,6 +75,13 @@ INSTALLED_APPS = [
     "txng.codes",
     "txng.resolver",
     "txng.lineage",
+    "txng.oversight",
+    "txng.ledger",
+    "txng.publishing",
+    "txng.iot",
+    "txng.public",
+    "txng.portal",
+    "txng.reports",
 ]
 
 MIDDLEWARE = [
@@ -186,3 +193,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": _env("TXNG_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Transparency ledger (src/txng/ledger/README.md): the checkpoints' origin line, the Ed25519 signing key (a
+# signed-note private key file; generated under TXNG_DATA_DIR when unset) and seconds between checkpoints.
+LEDGER_ORIGIN = _env("TXNG_LEDGER_ORIGIN") or DIGITAL_LINK_BASE.split("://", 1)[-1] + "/ledger"
+LEDGER_KEY_FILE = Path(_env("TXNG_LEDGER_KEY_FILE") or DATA_DIR / "ledger_key")
+LEDGER_CHECKPOINT_INTERVAL = int(_env("TXNG_LEDGER_CHECKPOINT_INTERVAL", "300"))
+
+# Public portal map (txng.public.mapping): an XYZ tile template the operator serves, e.g.
+# https://tiles.example.vn/{z}/{x}/{y}.png; empty gives the no-map fallback (an SVG plot and a list).
+TXNG_MAP_TILE_URL = _env("TXNG_MAP_TILE_URL")
+TXNG_MAP_TILE_ATTRIBUTION = _env("TXNG_MAP_TILE_ATTRIBUTION")
+TXNG_MAP_BOUNDS = [part for part in _env("TXNG_MAP_BOUNDS").split(",") if part.strip()]  # south,west,north,east

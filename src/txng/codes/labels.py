@@ -15,6 +15,7 @@ from django.conf import settings
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
@@ -118,6 +119,33 @@ def _draw_qr(pdf: Any, matrix: Sequence[bytes | bytearray], x: float, y: float, 
     pdf.addLiteral(f"q {module:.4f} 0 0 {module:.4f} {x:.3f} {y:.3f} cm\n" + "\n".join(runs) + "\nf Q")
 
 
+def _logo_reader(logo: str | Path | IO[bytes] | None) -> ImageReader | None:
+    """The logo as one image object, drawn once into the PDF and referenced by every label."""
+    if logo is None:
+        return None
+    try:
+        return ImageReader(logo)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"the logo is not a readable PNG or JPEG image: {error}") from None
+
+
+def _draw_logo(pdf: Any, logo: ImageReader, layout: LabelLayout, x: float, y: float) -> None:
+    """The logo in the label's bottom-right corner, at most 6 mm, keeping its aspect ratio."""
+    width, height = logo.getSize()
+    box = min(6.0, layout.label_height / 4) * mm
+    scale = box / max(width, height, 1)
+    drawn_width, drawn_height = width * scale, height * scale
+    pad = 1 * mm
+    pdf.drawImage(
+        logo,
+        x + layout.label_width * mm - pad - drawn_width,
+        y + pad,
+        drawn_width,
+        drawn_height,
+        mask="auto",
+    )
+
+
 def _draw_label(pdf: Any, stamp: Stamp, uri: str, name: str, layout: LabelLayout, x: float, y: float) -> None:
     font = _font()
     # ISO/IEC 18004 symbol with the lowest-penalty mask (§7.8.3.1); see txng.codes.qr.
@@ -149,20 +177,33 @@ def stamp_batch_pdf(
     layout: LabelLayout | None = None,
     base: str | None = None,
     limit: int | None = None,
+    logo: str | Path | IO[bytes] | None = None,
 ) -> int:
-    """Draw the batch's labels onto `stream` (or discard); return the number of pages."""
+    """Draw the batch's labels onto `stream` (or discard); return the number of pages.
+
+    `logo` (PNG or JPEG) defaults to the product's image when it has one.
+    """
+    if logo is None and batch.product.image:
+        logo = batch.product.image.path
+    reader = _logo_reader(logo)
     # Streams are Flate-compressed binary, not also ASCII85-encoded (reportlab's default): ASCII85 is pure
     # Python here and took about a seventh of the time; binary streams are what PDF readers and RIPs expect.
     # The setting is global; another PDF drawn meanwhile would only come out binary as well.
     ascii85, rl_config.useA85 = rl_config.useA85, 0
     try:
-        return _draw_pdf(batch, stream, layout=layout or LabelLayout(), base=base, limit=limit)
+        return _draw_pdf(batch, stream, layout=layout or LabelLayout(), base=base, limit=limit, logo=reader)
     finally:
         rl_config.useA85 = ascii85
 
 
 def _draw_pdf(
-    batch: StampBatch, stream: IO[bytes] | None, *, layout: LabelLayout, base: str | None, limit: int | None
+    batch: StampBatch,
+    stream: IO[bytes] | None,
+    *,
+    layout: LabelLayout,
+    base: str | None,
+    limit: int | None,
+    logo: ImageReader | None,
 ) -> int:
     base = base or settings.DIGITAL_LINK_BASE
     output = stream if stream is not None else io.BytesIO()
@@ -178,6 +219,8 @@ def _draw_pdf(
         x = (layout.margin + column * (layout.label_width + layout.gap)) * mm
         y = (layout.page_height - layout.margin - (row + 1) * layout.label_height - row * layout.gap) * mm
         _draw_label(pdf, stamp, stamp.digital_link(base), name, layout, x, y)
+        if logo is not None:
+            _draw_logo(pdf, logo, layout, x, y)
         slot += 1
         if slot == layout.per_page:
             pdf.showPage()

@@ -15,7 +15,7 @@ from ninja import Router
 
 from txng.accounts.auth import ANYONE, AUTHENTICATED, principal_of
 from txng.accounts.principal import Principal
-from txng.epcis import selectors, services
+from txng.epcis import filters, selectors, services
 from txng.epcis.canonical import digital_link
 from txng.epcis.document import JSON_TYPES, XML_TYPES, parse_document, render_json
 from txng.epcis.models import CaptureJob
@@ -281,9 +281,13 @@ def events(request: HttpRequest) -> HttpResponse:
 
 @router.get("/events/{path:event_id}", auth=ANYONE, response={200: dict[str, Any]}, summary="One event")
 def event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
-    found = selectors.event_queryset(principal_of(request)).filter(event_id=event_id).order_by("pk").first()
+    events = selectors.event_queryset(principal_of(request)).filter(event_id=event_id)
+    found = events.order_by("pk").first()
     if found is None:
         return _not_found()
+    # A declared error is answered with the declaration: the event as it is now known (EPCIS 2.0 §7.4.1.2).
+    declared = events.filter(organization_id=found.organization_id, is_error_declaration=True).first()
+    found = declared or found
     return _events_response(request, selectors.EventPage([found.document], dict(found.namespaces), None))
 
 
@@ -296,7 +300,7 @@ def _collection(members: list[str], **headers: str) -> HttpResponse:
 
 @router.get("/eventTypes", auth=ANYONE, response={200: dict[str, Any]}, summary="Supported event types")
 def event_types(request: HttpRequest) -> HttpResponse:
-    return _collection(list(selectors.EVENT_TYPES))
+    return _collection(list(filters.EVENT_TYPES))
 
 
 def _value_list(resource: str) -> Callable[[HttpRequest], HttpResponse]:
@@ -324,7 +328,7 @@ def _value_events(resource: str) -> Callable[[HttpRequest, str], HttpResponse]:
 
 def _value_resources(resource: str) -> Callable[[HttpRequest, str], HttpResponse]:
     def value_resources(request: HttpRequest, value: str) -> HttpResponse:
-        if resource == "eventTypes" and value not in selectors.EVENT_TYPES:
+        if resource == "eventTypes" and value not in filters.EVENT_TYPES:
             return _not_found()
         return _collection(["events"])
 

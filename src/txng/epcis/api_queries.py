@@ -14,7 +14,7 @@ from ninja import Router
 
 from txng.accounts.auth import AUTHENTICATED, principal_of
 from txng.accounts.principal import Principal
-from txng.epcis import queries, selectors
+from txng.epcis import filters, queries, selectors
 from txng.epcis.api import GS1_HEADERS, epcis_problem
 from txng.epcis.document import render_json
 from txng.epcis.models_queries import NamedQuery, Subscription
@@ -117,8 +117,8 @@ def query_list(request: HttpRequest, perPage: int = 30, nextPageToken: str = "")
         try:
             rows = rows.filter(pk__gt=int(signing.loads(nextPageToken, salt=_LIST_SALT)))
         except (signing.BadSignature, TypeError, ValueError):
-            return _problem(selectors.query_error("nextPageToken is not valid"))
-    per_page = max(1, min(perPage, selectors.PER_PAGE_MAX))
+            return _problem(filters.query_error("nextPageToken is not valid"))
+    per_page = max(1, min(perPage, filters.PER_PAGE_MAX))
     page = list(rows[: per_page + 1])
     link = ""
     if len(page) > per_page:
@@ -205,7 +205,7 @@ def subscription_list(request: HttpRequest, name: str) -> HttpResponse:
     except EPCISValidationError as error:
         return _problem(error)
     rows = queries.subscriptions_visible(principal_of(request)).filter(query=named_query, is_active=True)
-    return _response([_subscription_json(s) for s in rows[: selectors.PER_PAGE_MAX]])
+    return _response([_subscription_json(s) for s in rows[: filters.PER_PAGE_MAX]])
 
 
 @router.post("/queries/{name}/subscriptions", auth=AUTHENTICATED, response={201: dict[str, Any]}, summary="Subscribe")

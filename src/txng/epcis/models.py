@@ -37,6 +37,11 @@ class CaptureJob(models.Model):
     captured_count = models.PositiveIntegerField(_("events stored"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # PostgreSQL only, while the capture's transaction is open: the highest event id committed before it
+    # allocated its own. Readers that page by event id (subscriptions) stop at the lowest open floor, so
+    # a capture that commits late cannot fall behind a watermark that already moved past its ids.
+    event_pk_floor = models.BigIntegerField(null=True, blank=True, editable=False)
+    event_pk_floor_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("capture job")
@@ -75,8 +80,15 @@ class Event(models.Model):
             # Unique per capturing organization, not globally: another business must not be able to
             # squat an eventID and so silently drop our capture; and a distributed table's unique
             # keys must contain the distribution column (DESIGN.md §4).
-            models.UniqueConstraint(fields=["organization", "event_id"], name="epcis_event_org_event_id_uniq"),
-            models.UniqueConstraint(fields=["organization", "event_hash"], name="epcis_event_org_hash_uniq"),
+            # An error declaration repeats the declared event with its eventID and hash (EPCIS 2.0
+            # §7.4.1.2; errorDeclaration is not hashed, CBV 2.0 §8.9): it is stored beside the original,
+            # never over it, so each key is unique once among events and once among declarations.
+            models.UniqueConstraint(
+                fields=["organization", "event_id", "is_error_declaration"], name="epcis_event_org_event_id_uniq"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "event_hash", "is_error_declaration"], name="epcis_event_org_hash_uniq"
+            ),
         ]
         indexes = [
             models.Index(fields=["event_id"], name="epcis_event_event_id_idx"),

@@ -24,15 +24,16 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import BigIntegerField, Max, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from txng.accounts.principal import Principal
 from txng.accounts.visibility import can_edit_organization, owned_q
 from txng.core.audit import audit_record
-from txng.epcis import selectors
+from txng.epcis import filters, selectors
 from txng.epcis.document import merge_namespaces, render_json
-from txng.epcis.models import Event
+from txng.epcis.models import CaptureJob, Event
 from txng.epcis.models_queries import NamedQuery, Subscription, SubscriptionDelivery
 from txng.epcis.validation import EPCISValidationError
 from txng.registry.models import Organization
@@ -41,6 +42,8 @@ SIGNATURE_HEADER: Final = "GS1-Signature"
 BATCH_SIZE: Final = 500
 LEASE: Final = timedelta(minutes=5)
 REQUEST_TIMEOUT_SECONDS: Final = 15
+FLOOR_STALE: Final = timedelta(hours=1)
+NO_FLOOR: Final = 2**62
 _NAME_RE: Final = re.compile(r"[\w.~-]{1,200}")
 _LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 _TOKEN_KEY_SALT: Final = b"txng.epcis.subscription-signature-token"
@@ -110,11 +113,11 @@ def signature(body: bytes, token: str) -> str:
 def query_params(query: object) -> dict[str, list[str]]:
     """A stored query definition as the `params` that `selectors.events_query` takes."""
     if not isinstance(query, Mapping):
-        raise selectors.query_error("query must be a JSON object of SimpleEventQuery parameters")
+        raise filters.query_error("query must be a JSON object of SimpleEventQuery parameters")
     params: dict[str, list[str]] = {}
     for name, value in query.items():
         if name in ("perPage", "nextPageToken"):
-            raise selectors.query_error(f"{name} is a paging parameter, not part of a named query")
+            raise filters.query_error(f"{name} is a paging parameter, not part of a named query")
         values = value if isinstance(value, list) else [value]
         texts = []
         for item in values:
@@ -123,7 +126,7 @@ def query_params(query: object) -> dict[str, list[str]]:
             elif isinstance(item, str | int | float):
                 texts.append(str(item))
             else:
-                raise selectors.query_error(f"{name}: values must be strings, numbers or booleans")
+                raise filters.query_error(f"{name}: values must be strings, numbers or booleans")
         params[str(name)] = texts
     return params
 
@@ -363,7 +366,15 @@ def _subscriber(subscription: Subscription) -> Principal:
 
 def _events_after(principal: Principal, params: dict[str, list[str]], *, after_pk: int, limit: int) -> _Batch:
     """Matching events the principal may read with primary key > after_pk, at most `limit`, in capture order."""
-    events = selectors.events_filter(selectors.event_queryset(principal), params).filter(pk__gt=after_pk)
+    events = filters.events_filter(selectors.event_queryset(principal), params).filter(pk__gt=after_pk)
+    # Stop below any capture still in flight (CaptureJob.event_pk_floor), in the same statement so the
+    # floors and the events are read from one snapshot. A floor older than FLOOR_STALE is a crashed
+    # capture whose transaction is long gone.
+    floors = CaptureJob.objects.filter(
+        event_pk_floor__isnull=False, event_pk_floor_at__gte=timezone.now() - FLOOR_STALE
+    ).values("event_pk_floor")
+    top = Coalesce(Subquery(floors.order_by("event_pk_floor")[:1]), Value(NO_FLOOR, output_field=BigIntegerField()))
+    events = events.filter(pk__lte=top)
     rows = list(events.order_by("pk").values_list("pk", "record_time", "document", "namespaces")[: limit + 1])
     is_full = len(rows) > limit
     rows = rows[:limit]

@@ -32,6 +32,7 @@ from txng.epcis.models import (
 )
 from txng.epcis.validation import VALIDATION_EXCEPTION, Problem, raise_problems, validate_event
 from txng.lineage.services import lineage_index_events
+from txng.publishing.services import publishing_record_events
 from txng.registry.models import Organization
 
 _BATCH = 1000
@@ -155,6 +156,13 @@ class _Prepared:
     parties: list[_Row]
     biz_transactions: list[_Row]
     sensor_reports: list[_Row]
+
+    @property
+    def keys(self) -> tuple[str, str]:
+        """Idempotency keys: an error declaration is a new event beside the one it declares."""
+        if "errorDeclaration" in self.document:
+            return f"declared {self.event_id}", f"declared {self.event_hash}"
+        return self.event_id, self.event_hash
 
 
 class _Rejected(Exception):
@@ -332,7 +340,7 @@ def _json(value: object) -> str:
 
 
 def _existing_keys(organization_id: int, prepared: list[_Prepared]) -> set[str]:
-    """Event IDs and hashes already stored for the organization: one query per batch."""
+    """Idempotency keys (`_Prepared.keys`) already stored for the organization: one query per batch."""
     found: set[str] = set()
     is_postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
@@ -343,19 +351,22 @@ def _existing_keys(organization_id: int, prepared: list[_Prepared]) -> set[str]:
             if is_postgresql:
                 # Two array parameters, not 2,000 adapted IN-list values.
                 cursor.execute(
-                    'SELECT "event_id", "event_hash" FROM "epcis_event" WHERE "organization_id" = %s '
-                    'AND ("event_id" = ANY(%s) OR "event_hash" = ANY(%s))',
+                    'SELECT "event_id", "event_hash", "is_error_declaration" FROM "epcis_event" '
+                    'WHERE "organization_id" = %s AND ("event_id" = ANY(%s) OR "event_hash" = ANY(%s))',
                     [organization_id, ids, hashes],
                 )
             else:
                 marks = ", ".join(["%s"] * len(chunk))
                 cursor.execute(
-                    f'SELECT "event_id", "event_hash" FROM "epcis_event" WHERE "organization_id" = %s '  # noqa: S608
-                    f'AND ("event_id" IN ({marks}) OR "event_hash" IN ({marks}))',
+                    f'SELECT "event_id", "event_hash", "is_error_declaration" FROM "epcis_event" '  # noqa: S608
+                    f'WHERE "organization_id" = %s AND ("event_id" IN ({marks}) OR "event_hash" IN ({marks}))',
                     [organization_id, *ids, *hashes],
                 )
-            for event_id, event_hash in cursor.fetchall():
-                found.update((event_id, event_hash))
+            for event_id, event_hash, is_error_declaration in cursor.fetchall():
+                if is_error_declaration:
+                    found.update((f"declared {event_id}", f"declared {event_hash}"))
+                else:
+                    found.update((event_id, event_hash))
     return found
 
 
@@ -446,7 +457,29 @@ def _finish(job: CaptureJob, *, status: str, errors: list[dict[str, Any]], captu
     job.errors = errors
     job.captured_count = captured
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "errors", "captured_count", "finished_at"])
+    job.event_pk_floor = None
+    job.event_pk_floor_at = None
+    job.save(update_fields=["status", "errors", "captured_count", "finished_at", "event_pk_floor", "event_pk_floor_at"])
+
+
+def _open_floor(job: CaptureJob) -> None:
+    """Publish, before allocating ids, the highest event id committed so far (see CaptureJob.event_pk_floor).
+
+    Committed on its own, outside the capture's transaction; `_finish` clears it in that transaction, so
+    the floor disappears exactly when the events become visible. SQLite needs none: its writers are
+    serialized, so ids are committed in order.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT COALESCE(MAX("id"), 0) FROM "epcis_event"')
+        floor = int(cursor.fetchone()[0])
+    CaptureJob.objects.filter(pk=job.pk).update(event_pk_floor=floor, event_pk_floor_at=timezone.now())
+
+
+def _close_floor(job: CaptureJob) -> None:
+    if connection.vendor == "postgresql":
+        CaptureJob.objects.filter(pk=job.pk).update(event_pk_floor=None, event_pk_floor_at=None)
 
 
 def events_capture(
@@ -491,9 +524,10 @@ def events_capture(
     seen = _existing_keys(organization.pk, prepared)
     fresh: list[_Prepared] = []
     for p in prepared:
-        if p.event_id in seen or p.event_hash in seen:
+        keys = p.keys
+        if keys[0] in seen or keys[1] in seen:
             continue
-        seen.update((p.event_id, p.event_hash))
+        seen.update(keys)
         fresh.append(p)
     if job is None:
         job = CaptureJob.objects.create(
@@ -507,10 +541,15 @@ def events_capture(
         job.save(update_fields=["event_count"])
     errors = [problem_dict(p) for p in problems]
     result = CaptureResult(job=job, errors=errors, skipped_count=len(prepared) - len(fresh))
+    if fresh:
+        _open_floor(job)
     try:
         with transaction.atomic():
             # The lot graph is derived in the same transaction, so it never disagrees with the events.
-            lineage_index_events(_store(fresh, job))
+            event_pks = _store(fresh, job)
+            lineage_index_events(event_pks)
+            # Published events go to the transparency ledger and the outbox in this same transaction.
+            publishing_record_events(event_pks)
             _finish(
                 job,
                 status=CaptureJob.Status.FAILED if errors else CaptureJob.Status.SUCCESS,
@@ -536,6 +575,9 @@ def events_capture(
         ]
         _finish(job, status=CaptureJob.Status.FAILED, errors=result.errors, captured=0)
         return result
+    except BaseException:
+        _close_floor(job)
+        raise
     result.captured_count = len(fresh)
     result.event_ids = [p.event_id for p in fresh]
     if fresh:

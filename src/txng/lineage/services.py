@@ -186,6 +186,17 @@ def _declared(events: list[EventRow]) -> list[int]:
     return [pk for pk, organization_id, event_id in rows if (organization_id, event_id) in declarations]
 
 
+def _superseded(events: list[EventRow]) -> set[tuple[int, str]]:
+    """(organization, eventID) of the batch's events that a stored error declaration names."""
+    keys = {(e.organization_id, e.event_id) for e in events if not e.is_error_declaration}
+    found: set[tuple[int, str]] = set()
+    listed = sorted({event_id for _, event_id in keys})
+    for start in range(0, len(listed), CHUNK):
+        rows = Event.objects.filter(is_error_declaration=True, event_id__in=listed[start : start + CHUNK])
+        found.update(row for row in rows.values_list("organization_id", "event_id") if row in keys)
+    return found
+
+
 def lineage_index_events(event_ids: Sequence[int]) -> None:
     """Derive lots, edges, activities and containments from just-stored events (by primary key), in bulk.
 
@@ -198,7 +209,8 @@ def lineage_index_events(event_ids: Sequence[int]) -> None:
     with transaction.atomic():
         events, identifiers, parties = events_load(event_ids)
         touched = _retract([*event_ids, *_declared(events)])
-        live = [e for e in events if not e.is_error_declaration]
+        superseded = _superseded(events)
+        live = [e for e in events if not e.is_error_declaration and (e.organization_id, e.event_id) not in superseded]
         wanted = {
             r.identifier
             for e in live

@@ -262,6 +262,7 @@ def products_import(
 
     This is the one path for new products (forms call it with one row, imports with many).
     """
+    from txng.public.search import search_index_refresh
     from txng.review.services import revisions_open_for_new_products
 
     _require_edit(actor, organization.pk)
@@ -315,6 +316,8 @@ def products_import(
             for product in products:
                 product.pk = by_gtin[product.gtin]
         revisions_open_for_new_products(actor=actor, products=products, published=publish)
+        if publish:  # the public portal's search index follows what is published (txng.public)
+            search_index_refresh(product_ids=[product.pk for product in products])
         # One entry per import: each product's own first revision already records its data, author
         # and time, so a row per product here would only repeat it (and halve import speed).
         audit_record(

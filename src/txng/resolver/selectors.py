@@ -17,9 +17,13 @@ from txng.codes.cache import TTLCache
 from txng.codes.models import StampBatch
 from txng.codes.selectors import StampCheck, StampMatch, stamp_find
 from txng.epcis import vocabulary as voc
-from txng.epcis.models import EventIdentifier
+from txng.epcis.models import Event, EventIdentifier
 from txng.epcis.selectors import event_queryset
 from txng.gs1 import CANONICAL_BASE, DigitalLink, location_trace_code
+from txng.iot.selectors import ColdChainSummary, cold_chain_summary
+from txng.ledger.selectors import LedgerStatus, ledger_statuses_for_events
+from txng.oversight.models import Recall
+from txng.oversight.selectors import recall_active_for_lot, recalls_for_product
 from txng.registry.models import Certification, Facility, OcopRating, Organization, Product
 from txng.resolver.links import Link
 from txng.resolver.models import ProductLink, Scan, Verdict
@@ -187,11 +191,13 @@ def location_get(*, gln: str, extension: str = "") -> Facility | Organization | 
     return Organization.objects.filter(gln=gln, is_published=True).first()
 
 
-def product_links(resolution: Resolution, *, page_url: str, everything: bool) -> list[Link]:
+def product_links(resolution: Resolution, *, page_url: str, everything: bool, recall_url: str = "") -> list[Link]:
     """Links of a product: the consumer page (default, gs1:pip), then, when asked for, every other link.
 
     A code with qualifiers (lot, serial) also gets the GTIN-level links (conformance: "any links associated
-    with each level up to the primary key SHALL be included").
+    with each level up to the primary key SHALL be included"). While an agency's recall concerns the lot
+    (or, for a code without a lot, any lot of the product), gs1:recallStatus is the public recall status
+    page at `recall_url`, in place of any recall link of the business: the agency's word is authoritative.
     """
     product = resolution.product
     if product is None:
@@ -212,9 +218,20 @@ def product_links(resolution: Resolution, *, page_url: str, everything: bool) ->
         links.append(
             Link("gs1:certificationInfo", page_url + "#certifications", _("Certificates and OCOP"), is_ours=True)
         )
+    is_recalled = bool(recall_url) and _is_recalled(product, resolution.lot)
+    if is_recalled:
+        links.append(Link("gs1:recallStatus", recall_url, _("Recall status")))
     for row in ProductLink.objects.filter(product=product, is_active=True).order_by("pk"):
+        if is_recalled and row.link_type == "gs1:recallStatus":
+            continue
         links.append(Link(row.link_type, row.href, row.title, row.language, row.context, row.media_type))
     return links
+
+
+def _is_recalled(product: Product, lot: str) -> bool:
+    if lot:
+        return recall_active_for_lot(gtin=product.gtin, lot=lot) is not None
+    return bool(recalls_for_product(gtin=product.gtin))
 
 
 def product_links_of_type(product: Product, link_type: str) -> list[Link]:
@@ -234,6 +251,8 @@ class JourneyStep:
     address: str
     location_code: str
     event_type: str
+    event_id: str = ""
+    ledger: LedgerStatus | None = None
 
 
 @dataclass
@@ -254,6 +273,11 @@ class ConsumerPage:
     history: StampHistory = field(default_factory=StampHistory)
     production_time: datetime.datetime | None = None
     best_before: datetime.date | None = None
+    cold_chain: ColdChainSummary | None = None
+    # An agency's public recall of this lot, or, for a code without a lot, recalls of some of the product's
+    # lots with the lot numbers concerned.
+    recall: Recall | None = None
+    product_recalls: list[tuple[Recall, list[str]]] = field(default_factory=list)
 
 
 _STEP_NAMES = {
@@ -289,15 +313,21 @@ def lot_journey(*, product: Product, lot: str, serial: str) -> list[JourneyStep]
     if not identifiers:
         return []
     names_it = EventIdentifier.objects.filter(event=OuterRef("pk"), identifier__in=identifiers)
+    # An event its owner declared an error (EPCIS 2.0 §7.4.1.2) is no longer part of the journey.
+    declared = Event.objects.filter(
+        organization_id=OuterRef("organization_id"), event_id=OuterRef("event_id"), is_error_declaration=True
+    )
     rows = list(
         event_queryset(PUBLIC)
-        .filter(Exists(names_it), organization_id=product.organization_id, is_error_declaration=False)
+        .filter(
+            Exists(names_it), ~Exists(declared), organization_id=product.organization_id, is_error_declaration=False
+        )
         .order_by("event_time", "pk")
-        .values_list("event_time", "biz_step", "biz_location", "read_point", "event_type")[:JOURNEY_LIMIT]
+        .values_list("event_time", "biz_step", "biz_location", "read_point", "event_type", "event_id")[:JOURNEY_LIMIT]
     )
     places: dict[tuple[str, str], Facility] = {}
     keys = set()
-    for _time, _step, location, read_point, _type in rows:
+    for _time, _step, location, read_point, _type, _event_id in rows:
         for uri in (location, read_point):
             match = _LOCATION_RE.match(uri or "")
             if match:
@@ -308,17 +338,24 @@ def lot_journey(*, product: Product, lot: str, serial: str) -> list[JourneyStep]
         ).select_related("administrative_unit")
         places = {(f.gln, f.gln_extension): f for f in facilities}
     steps = []
-    for time, step, location, read_point, event_type in rows:
+    ledger = ledger_statuses_for_events([row[5] for row in rows])
+    for time, step, location, read_point, event_type, event_id in rows:
         place, address, code = "", "", ""
         for uri in (location, read_point):
             match = _LOCATION_RE.match(uri or "")
             if match:
-                code = location_trace_code(match[1], match[2] or None).hri
+                try:
+                    code = location_trace_code(match[1], match[2] or None).hri
+                except ValueError:
+                    # Capture validates check digits; a row written around it must not break the page.
+                    code = ""
                 facility = places.get((match[1], match[2] or ""))
                 if facility is not None:
                     place, address = facility.name, facility.address
                 break
-        steps.append(JourneyStep(time, step_name(step), place, address, code, event_type))
+        steps.append(
+            JourneyStep(time, step_name(step), place, address, code, event_type, event_id, ledger.get(event_id))
+        )
     return steps
 
 
@@ -347,7 +384,14 @@ def consumer_page(resolution: Resolution, *, current_scan: Scan | None, visitor:
         .order_by("kind", "-expires_on")
     )
     page.ocop_ratings = list(OcopRating.objects.filter(product=product).order_by("-issued_on"))
+    if resolution.lot:
+        page.recall = recall_active_for_lot(gtin=product.gtin, lot=resolution.lot)
+    else:
+        page.product_recalls = recalls_for_product(gtin=product.gtin)
     page.journey = lot_journey(product=product, lot=resolution.lot, serial=resolution.serial)
+    if resolution.lot:
+        lot_identifier = f"{CANONICAL_BASE}/01/{product.gtin}/10/{resolution.lot}"
+        page.cold_chain = cold_chain_summary(lot_identifiers=[lot_identifier])
     if page.journey:
         page.production_time = page.journey[0].time
         if product.shelf_life_days:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -125,7 +126,9 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
     page_url = request.build_absolute_uri("/trace" + canonical)
     linkset_link = (f"{anchor}?linkType=linkset", "linkset", LINKSET_MEDIA_TYPE)
     if _wants_linkset(request, link_type):
-        links = product_links(resolution, page_url=page_url, everything=True)
+        links = product_links(
+            resolution, page_url=page_url, everything=True, recall_url=_recall_status_url(request, resolution)
+        )
         description = resolution.product.name if resolution.product is not None else str(resolution.location)
         media_type = LINKSET_MEDIA_TYPE if LINKSET_MEDIA_TYPE in request.headers.get("Accept", "") else None
         response = JsonResponse(
@@ -136,7 +139,8 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
         response.headers["Link"] = link_header([linkset_link])
         return _with_cors(response)
     everything = link_type is not None and link_type != "gs1:defaultLink"
-    links = product_links(resolution, page_url=page_url, everything=everything)
+    recall_url = _recall_status_url(request, resolution) if everything else ""
+    links = product_links(resolution, page_url=page_url, everything=everything, recall_url=recall_url)
     chosen = select_links(
         links,
         link_type=link_type,
@@ -166,6 +170,16 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
     response.headers["Location"] = href
     response.headers["Link"] = link_header([linkset_link])
     return _with_cors(response)
+
+
+def _recall_status_url(request: HttpRequest, resolution: Resolution) -> str:
+    """The public recall status page of the product or lot (the target of gs1:recallStatus)."""
+    if resolution.product is None:
+        return ""
+    gtin, lot = resolution.product.gtin, resolution.lot
+    if lot:
+        return request.build_absolute_uri(reverse("oversight:status-lot", kwargs={"gtin": gtin, "lot": lot}))
+    return request.build_absolute_uri(reverse("oversight:status", kwargs={"gtin": gtin}))
 
 
 def _not_found(request: HttpRequest, resolution: Resolution) -> HttpResponse:

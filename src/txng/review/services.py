@@ -19,6 +19,8 @@ from txng.accounts.principal import Principal
 from txng.accounts.visibility import can_edit_organization
 from txng.core.audit import audit_record
 from txng.core.errors import PermissionDenied, ServiceError
+from txng.public.search import search_index_refresh
+from txng.publishing.services import publishing_record_revision
 from txng.registry.models import Organization, Product, ReviewStatus
 from txng.registry.services import ORGANIZATION_PROFILE_FIELDS, PRODUCT_PROFILE_FIELDS, apply_profile
 from txng.review.models import ProfileRevision
@@ -219,6 +221,10 @@ def revision_publish(*, actor: Principal, revision: ProfileRevision) -> None:
         action="publish",
     )
     audit_record(actor=actor, action=f"{revision.subject}.publish", obj=row, changes=changes)
+    # The public portal's search index (txng.public) follows what is published.
+    search_index_refresh(**{"organization_ids" if isinstance(row, Organization) else "product_ids": [row.pk]})
+    # The profile (and a newly published organization's earlier events) go to the ledger and the outbox.
+    publishing_record_revision(revision=revision)
 
 
 @transaction.atomic

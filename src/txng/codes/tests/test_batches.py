@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zlib
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from PIL import Image
 
 from txng.accounts.principal import OPERATOR, Principal
 from txng.codes import services
@@ -181,3 +185,41 @@ def test_a_batch_issued_under_scheme_1_keeps_verifying(make_batch: MakeBatch, pr
     # then
     assert [match.check for match in matches] == [StampCheck.AUTHENTIC] * 3
     assert [match.index for match in matches] == [0, 1, 2]
+
+
+def _pdf_streams(data: bytes) -> list[bytes]:
+    streams = []
+    for raw in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            streams.append(zlib.decompress(raw.rstrip(b"\r\n")))
+        except zlib.error:
+            streams.append(raw)
+    return streams
+
+
+def test_pdf_prints_the_logo_on_every_label_from_one_image(make_batch: MakeBatch, tmp_path: Path) -> None:
+    # given: a 30 × 10 px PNG logo
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (30, 10), (200, 30, 30)).save(logo)
+    batch = make_batch(count=6)
+    buffer = io.BytesIO()
+    # when
+    stamp_batch_pdf(batch, buffer, logo=logo)
+    # then: the image is embedded once and drawn on each of the six labels
+    data = buffer.getvalue()
+    assert data.count(b"/Subtype /Image") == 1
+    page = b"".join(s for s in _pdf_streams(data) if b" re" in s)
+    assert len(re.findall(rb"/\S+ Do\b", page)) == 6
+
+
+def test_pdf_without_logo_has_no_image(make_batch: MakeBatch) -> None:
+    buffer = io.BytesIO()
+    stamp_batch_pdf(make_batch(count=2), buffer)
+    assert b"/Subtype /Image" not in buffer.getvalue()
+
+
+def test_unreadable_logo_is_refused(make_batch: MakeBatch, tmp_path: Path) -> None:
+    bad = tmp_path / "logo.png"
+    bad.write_bytes(b"not an image")
+    with pytest.raises(ValueError, match="logo"):
+        stamp_batch_pdf(make_batch(count=1), io.BytesIO(), logo=bad)

@@ -52,15 +52,16 @@ def test_lot_records_production_and_expiry(rice_chain):
 
 
 def test_error_declaration_retracts_the_edges_of_the_declared_event(rice_chain):
-    # given: the mill declares its milling event an error (the stored event now carries errorDeclaration)
+    # given: the mill's milling event, stored
     milling = Event.objects.get(
         organization=rice_chain.mill.organization, event_type="TransformationEvent", biz_step__endswith="milling"
     )
-    milling.document["errorDeclaration"] = {"declarationTime": "2026-03-04T00:00:00Z", "reason": "incorrect_data"}
-    Event.objects.filter(pk=milling.pk).update(document=milling.document, is_error_declaration=True)
-    # when
-    lineage_index_events([milling.pk])
-    # then
+    # when: the mill captures it again with an errorDeclaration (EPCIS 2.0 §7.4.1.2)
+    declared = dict(milling.document)
+    declared["errorDeclaration"] = {"declarationTime": "2026-03-04T00:00:00Z", "reason": "incorrect_data"}
+    rice_chain.mill.capture(declared)
+    # then: the original is kept, and what it contributed to the lot graph is gone
+    assert Event.objects.filter(event_id=milling.event_id).count() == 2
     assert not LotEdge.objects.filter(event=milling).exists()
     assert not LotActivity.objects.filter(event=milling).exists()
     assert rice_chain.mill.lot(rice_chain.rice).produced_quantity is None

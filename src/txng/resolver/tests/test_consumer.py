@@ -208,3 +208,23 @@ def test_page_weight_is_within_budget(client: Client, make_batch: MakeBatch) -> 
     assets = sum((STATIC / name).stat().st_size for name in ("site.css", "consumer.css", "consumer.js"))
     assert len(html.encode()) + assets < 300 * 1024
     assert "https://" not in html.replace("https://id.gs1.org", "")
+
+
+def test_an_event_declared_an_error_leaves_the_journey(client: Client, make_batch: MakeBatch) -> None:
+    # given: the owner's shipping event of the lot, then its error declaration (EPCIS 2.0 §7.4.1.2)
+    batch = make_batch()
+    organization = batch.product.organization
+    for is_declaration in (False, True):
+        event = Event.objects.create(
+            organization=organization, event_id="ni:///wrong", event_hash="ni:///sha-256;w", event_type="ObjectEvent",
+            event_time=timezone.now(), event_time_zone_offset="+07:00", record_time=timezone.now(),
+            biz_step="shipping", document={}, namespaces={}, is_error_declaration=is_declaration,
+        )  # fmt: skip
+        EventIdentifier.objects.create(
+            event=event, organization_id=organization.pk, role="class", gtin=batch.product.gtin,
+            identifier=f"https://id.gs1.org/01/{batch.product.gtin}/10/L1",
+        )  # fmt: skip
+    # when
+    html = _scan(client, _path(next(stamp_batch_stamps(batch))))
+    # then
+    assert 'class="timeline"' not in html

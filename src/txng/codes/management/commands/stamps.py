@@ -47,6 +47,7 @@ class Command(OperatorCommand):
         pdf.add_argument("--label-height", type=float, default=25.0, help="mm")
         pdf.add_argument("--error-correction", choices=["l", "m", "q", "h"], default="m")
         pdf.add_argument("--with-pin", action="store_true")
+        pdf.add_argument("--logo", help="PNG or JPEG printed on every label (default: the product image)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -81,7 +82,10 @@ class Command(OperatorCommand):
                 with_pin=options["with_pin"],
             )
             with open(options["output"], "wb") as output:
-                pages = stamp_batch_pdf(batch, output, layout=layout)
+                try:
+                    pages = stamp_batch_pdf(batch, output, layout=layout, logo=options["logo"])
+                except ValueError as error:
+                    raise CommandError(str(error)) from None
             self.stdout.write(f"{options['output']}\t{pages} pages")
         else:
             raise CommandError("unknown action")

@@ -20,8 +20,9 @@ from django.db import transaction
 from txng.accounts.principal import OPERATOR, Principal
 from txng.core.management.base import OperatorCommand
 from txng.epcis.document import EPCISDocument, now_iso, output_context, parse_document
+from txng.epcis.filters import PER_PAGE_MAX
 from txng.epcis.models import CaptureJob
-from txng.epcis.selectors import PER_PAGE_MAX, events_query
+from txng.epcis.selectors import events_query
 from txng.epcis.services import events_capture
 from txng.epcis.validation import EPCISValidationError
 from txng.epcis.xml_render import render_xml

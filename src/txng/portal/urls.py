@@ -1,0 +1,10 @@
+"""The web portal: businesses at /portal/, agency officers at /agency/ (see txng.urls)."""
+
+from django.urls import include, path
+
+app_name = "portal"
+
+urlpatterns = [
+    path("portal/", include("txng.portal.business.urls")),
+    path("agency/", include("txng.portal.agency.urls")),
+]
