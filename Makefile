@@ -28,11 +28,11 @@ migrate: messages
 demo: migrate
 	$(BIN)/txng demo-data
 
-# Serves in the foreground on 127.0.0.1:$(PORT) with a production server (gunicorn).
+# Serves in the foreground on 127.0.0.1:$(PORT) with a production server (gunicorn), plus the task worker
+# and the transparency ledger's checkpoint loop (scripts/serve).
 run: demo
 	@echo "OpenTXNG: http://127.0.0.1:$(PORT)/  (back office: /admin/, API docs: /api/docs)"
-	exec $(BIN)/gunicorn txng.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
-		--threads 2 --worker-class gthread --access-logfile - --graceful-timeout 10 --timeout 120
+	BIN=$(BIN) PORT=$(PORT) WORKERS=$(WORKERS) exec scripts/serve
 
 lint: $(BIN)/txng
 	$(BIN)/ruff check src bench
@@ -65,11 +65,17 @@ bench: migrate
 	$(BIN)/python bench/hashing.py
 	$(BIN)/python bench/epcis.py
 	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/epcis.py
+	$(BIN)/python bench/lineage.py
+	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/lineage.py
 	$(BIN)/python bench/codes.py
 	$(BIN)/python bench/codes.py resolver
 	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/codes.py resolver
 	$(BIN)/python bench/public.py
 	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/public.py
+	$(BIN)/python bench/agency.py
+	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/agency.py
+	$(BIN)/python bench/portal.py
+	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/portal.py
 	@bash .ci/services mosquitto
 	$(BIN)/python bench/iot.py
 	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/iot.py

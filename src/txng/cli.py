@@ -30,6 +30,15 @@ Operator commands (txng COMMAND --help for each):
   lineage rebuild               re-derive the lot graph from all stored events
   deliver-subscriptions [--loop SECONDS]
                                 deliver EPCIS webhook subscriptions
+  ledger integrate|checkpoint|verify|run|key
+                                transparency ledger (verify exits 1 on tampering)
+  publishing destination add|list, push [--once], requeue, status, node add
+                                outbox to the National Portal or a hub (EPCIS 2.0 capture)
+  iot device add --organization MST --name NAME ...
+                                register a sensor; prints its MQTT username, topic and secret
+  iot listen                    MQTT ingestion worker (readings into EPCIS sensor events)
+  search rebuild                re-index published products and producers for the public search
+  db_worker                     background task worker (make run starts it)
   migrate, check, shell, ...    any Django management command
 
 Environment: TXNG_DATA_DIR (default ./var), TXNG_DATABASE_URL (postgresql://...), TXNG_SECRET_KEY.

@@ -111,6 +111,30 @@ def user_create(
     return user
 
 
+def account_register(*, username: str, password: str, full_name: str = "", email: str = "") -> User:
+    """A business user's own account (portal self-registration, or an owner adding a co-worker): never staff
+    of the back office, never an administrator; the password must pass the configured validators."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    username = username.strip()
+    if not username:
+        raise ServiceError(_("The username is required."), code="required", field="username")
+    if User.objects.filter(username=username).exists():
+        raise ServiceError(_("This username is taken."), code="duplicate-username", field="username")
+    user = User(username=username, full_name=full_name, email=email, is_staff=False, is_superuser=False)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ServiceError(" ".join(error.messages), code="weak-password", field="password") from None
+    user.set_password(password)
+    user.save()
+    audit_record(
+        actor=Principal(label="self-registration"), action="user.register", obj=user, changes={"username": username}
+    )
+    return user
+
+
 @transaction.atomic
 def organization_member_add(
     *, actor: Principal, organization: Organization, user: User, role: str = OrganizationMembership.Role.STAFF

@@ -99,7 +99,9 @@ class Event(models.Model):
             # (bizStep, eventTime): EQ_bizStep with a time range is one range scan; alone, bizStep
             # matches a sixth of the store and PostgreSQL ANDs it with the time index (100 ms at 1M).
             models.Index(fields=["biz_step", "event_time"], name="epcis_event_step_time_idx"),
-            models.Index(fields=["biz_location"], name="epcis_event_biz_location_idx"),
+            # (bizLocation, eventTime): a place's history in time order — EQ_bizLocation queries, and the
+            # pre-harvest check and the journey's diary read a growing area's events before a harvest.
+            models.Index(fields=["biz_location", "event_time"], name="epcis_event_location_time_idx"),
             models.Index(fields=["read_point"], name="epcis_event_read_point_idx"),
             models.Index(fields=["disposition"], name="epcis_event_disposition_idx"),
             models.Index(

@@ -7,10 +7,8 @@ when the destination answers 2xx. The HTTP POST never runs inside a database tra
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import ipaddress
 import os
 import re
 import urllib.error
@@ -19,9 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
-from urllib.parse import urlsplit
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, Max, Q, QuerySet, Subquery, Value
@@ -31,6 +27,7 @@ from django.utils import timezone
 from txng.accounts.principal import Principal
 from txng.accounts.visibility import can_edit_organization, owned_q
 from txng.core.audit import audit_record
+from txng.core.outbound import TokenBox, outbound_url_error
 from txng.epcis import filters, selectors
 from txng.epcis.document import merge_namespaces, render_json
 from txng.epcis.models import CaptureJob, Event
@@ -45,7 +42,6 @@ REQUEST_TIMEOUT_SECONDS: Final = 15
 FLOOR_STALE: Final = timedelta(hours=1)
 NO_FLOOR: Final = 2**62
 _NAME_RE: Final = re.compile(r"[\w.~-]{1,200}")
-_LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 _TOKEN_KEY_SALT: Final = b"txng.epcis.subscription-signature-token"
 
 
@@ -72,34 +68,7 @@ def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, os.environ.get(name, default)))
 
 
-def _http_webhooks_allowed() -> bool:
-    configured = getattr(settings, "TXNG_ALLOW_HTTP_WEBHOOKS", None)
-    if configured is None:
-        configured = os.environ.get("TXNG_ALLOW_HTTP_WEBHOOKS", "").strip().lower() in {"1", "true", "yes", "on"}
-    return bool(settings.DEBUG or configured)
-
-
-# --- signature token at rest -------------------------------------------------------------------------
-
-
-def _fernet() -> MultiFernet:
-    # Keyed by the secret key (and its fallbacks, so rotating SECRET_KEY keeps old tokens readable).
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    keys = [base64.urlsafe_b64encode(hashlib.sha256(_TOKEN_KEY_SALT + s.encode()).digest()) for s in secrets]
-    return MultiFernet([Fernet(k) for k in keys])
-
-
-def _encrypt(token: str) -> str:
-    return _fernet().encrypt(token.encode()).decode() if token else ""
-
-
-def _decrypt(stored: str) -> str:
-    if not stored:
-        return ""
-    try:
-        return _fernet().decrypt(stored.encode()).decode()
-    except InvalidToken:
-        raise RuntimeError("subscription signature token cannot be decrypted (secret key changed?)") from None
+_TOKENS: Final = TokenBox(_TOKEN_KEY_SALT)
 
 
 def signature(body: bytes, token: str) -> str:
@@ -256,17 +225,10 @@ def dest_validate(dest: object) -> str:
     """An https URL; plain http only to this machine and only in DEBUG or with TXNG_ALLOW_HTTP_WEBHOOKS."""
     if not isinstance(dest, str) or len(dest) > 2000:
         raise _problem(400, "ValidationException", "dest must be a URL")
-    parts = urlsplit(dest)
-    host = parts.hostname or ""
-    if parts.scheme == "http" and host in _LOOPBACK_HOSTS and _http_webhooks_allowed():
-        return dest
-    if parts.scheme != "https" or not host or parts.username or parts.password:
+    error = outbound_url_error(dest)
+    if error == "scheme":
         raise _problem(400, "ValidationException", "dest must be an https:// URL (without credentials)")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return dest
-    if not address.is_global:
+    if error == "private":
         raise _problem(400, "ValidationException", "dest must not be a private or local address")
     return dest
 
@@ -314,7 +276,7 @@ def subscription_create(
             query=named_query,
             organization_id=named_query.organization_id,
             dest=url,
-            signature_token_encrypted=_encrypt(signature_token or ""),
+            signature_token_encrypted=_TOKENS.encrypt(signature_token or ""),
             report_if_empty=report_if_empty,
             is_stream=stream is True,
             schedule=dict(schedule) if isinstance(schedule, Mapping) else {},
@@ -465,7 +427,9 @@ def _attempt(delivery_pk: int, now: datetime, report: DeliveryReport) -> None:
         return
     delivery = SubscriptionDelivery.objects.select_related("subscription").get(pk=delivery_pk)
     subscription = delivery.subscription
-    status, error = _post(subscription.dest, bytes(delivery.body), _decrypt(subscription.signature_token_encrypted))
+    status, error = _post(
+        subscription.dest, bytes(delivery.body), _TOKENS.decrypt(subscription.signature_token_encrypted)
+    )
     attempts = delivery.attempts + 1
     pending = SubscriptionDelivery.objects.filter(pk=delivery_pk, status=SubscriptionDelivery.Status.PENDING)
     if status is not None and 200 <= status < 300:

@@ -59,3 +59,31 @@ class RecallNoticeAdmin(_ReadOnly):
 class RecallDispositionAdmin(_ReadOnly):
     list_display = ["recall", "organization", "kind", "quantity", "uom", "event_id", "recorded_at"]
     list_filter = ["kind"]
+
+
+# Inspections and violations: read-only here too (the agency portal records them through the services).
+from txng.accounts.visibility import organization_q  # noqa: E402
+from txng.oversight.models_inspections import Inspection, Violation  # noqa: E402
+
+
+class _InspectionReadOnly(ScopedAdmin[Any]):
+    def scope_q(self, principal: Principal) -> Q:
+        return organization_q(principal, "organization__")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Inspection)
+class InspectionAdmin(_InspectionReadOnly):
+    list_display = ("facility", "organization", "agency", "status", "planned_on", "inspected_on")
+    list_filter = ("status",)
+
+
+@admin.register(Violation)
+class ViolationAdmin(_InspectionReadOnly):
+    list_display = ("description", "organization", "legal_basis", "sanction", "status", "recall")
+    list_filter = ("status",)

@@ -207,3 +207,12 @@ class RecallDisposition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.quantity} {self.uom}"
+
+
+from txng.oversight.models_inspections import (  # noqa: E402, F401  (inspections live in their own module)
+    Inspection,
+    InspectionPhoto,
+    InspectionSample,
+    ReportTriage,
+    Violation,
+)

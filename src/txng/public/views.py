@@ -11,10 +11,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
+from txng.codes.cache import TTLCache
 from txng.core.errors import NotFound
 from txng.public import opendata, selectors
 from txng.public.caching import public_cache
@@ -67,14 +69,38 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "public/search.html", {"page": page, "query": page.query, "number": number})
 
 
+# Rendered product pages for visitors who are not signed in, per process for a few seconds: the same
+# policy as the resolver's product cache (txng.resolver.selectors.PRODUCT_CACHE_SECONDS), for the same
+# reason: popular products are asked for again and again, and a render costs several milliseconds.
+# A withdrawal is seen by every process within PRODUCT_PAGE_SECONDS.
+PRODUCT_PAGE_SECONDS: Final = 5.0
+_product_pages: TTLCache[bytes | None] = TTLCache(ttl=PRODUCT_PAGE_SECONDS, size=4096)
+
+
+def product_pages_forget() -> None:
+    """Drop this process's rendered product pages (tests; after a change made here)."""
+    _product_pages.clear()
+
+
 @require_GET
 @public_cache()
 def product(request: HttpRequest, gtin: str) -> HttpResponse:
     """A published product: the consumer page's facts, without a stamp verdict; its Digital Link."""
+    if request.user.is_authenticated:
+        body = _product_body(request, gtin)
+    else:
+        key = (request.get_host(), request.get_full_path(), get_language())
+        body = _product_pages.get(key, lambda: _product_body(request, gtin))
+    if body is None:
+        return _not_found(request)
+    return HttpResponse(body)
+
+
+def _product_body(request: HttpRequest, gtin: str) -> bytes | None:
     try:
         page = selectors.product_page(gtin=gtin)
     except NotFound:
-        return _not_found(request)
+        return None
     item = page.product
     organization = item.organization
     digital_link = f"{settings.DIGITAL_LINK_BASE}/01/{item.gtin}"
@@ -110,7 +136,7 @@ def product(request: HttpRequest, gtin: str) -> HttpResponse:
         "linkset": f"{digital_link}?linkType=linkset",
         "json_ld": _json_ld(data),
     }
-    return render(request, "public/product.html", context)
+    return render(request, "public/product.html", context).content
 
 
 @require_GET

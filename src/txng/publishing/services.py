@@ -7,16 +7,11 @@ happens later, in the worker (txng.publishing.worker), never inside a transactio
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import ipaddress
 import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlsplit
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
@@ -26,6 +21,7 @@ from django.utils.translation import gettext as _
 from txng.accounts.principal import Principal
 from txng.core.audit import audit_record
 from txng.core.errors import PermissionDenied, ServiceError
+from txng.core.outbound import TokenBox, outbound_url_error
 from txng.epcis.models import Event
 from txng.publishing.models import Destination, OutboxItem, SourceNode
 from txng.registry.models import Organization, ReviewStatus
@@ -35,7 +31,6 @@ if TYPE_CHECKING:
     from txng.review.models import ProfileRevision
 
 _TOKEN_KEY_SALT: Final = b"txng.publishing.destination-token"
-_LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 _CHUNK: Final = 2000
 
 
@@ -47,36 +42,16 @@ def setting(name: str, default: float) -> float:
     return float(getattr(settings, name, os.environ.get(name, default)))
 
 
-def http_allowed() -> bool:
-    """Plain http to this machine: in DEBUG or with TXNG_ALLOW_HTTP_WEBHOOKS, as for webhook subscriptions."""
-    configured = getattr(settings, "TXNG_ALLOW_HTTP_WEBHOOKS", None)
-    if configured is None:
-        configured = os.environ.get("TXNG_ALLOW_HTTP_WEBHOOKS", "").strip().lower() in {"1", "true", "yes", "on"}
-    return bool(settings.DEBUG or configured)
-
-
-# --- destination tokens at rest --------------------------------------------------------------------------
-
-
-def _fernet() -> MultiFernet:
-    # Keyed by the secret key and its fallbacks, so rotating SECRET_KEY keeps stored tokens readable.
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    keys = [base64.urlsafe_b64encode(hashlib.sha256(_TOKEN_KEY_SALT + s.encode()).digest()) for s in secrets]
-    return MultiFernet([Fernet(k) for k in keys])
+_TOKENS: Final = TokenBox(_TOKEN_KEY_SALT)
 
 
 def token_encrypt(token: str) -> str:
-    return _fernet().encrypt(token.encode()).decode() if token else ""
+    return _TOKENS.encrypt(token)
 
 
 def token_decrypt(stored: str) -> str:
     """The destination's bearer token; RuntimeError if the secret key that encrypted it is gone."""
-    if not stored:
-        return ""
-    try:
-        return _fernet().decrypt(stored.encode()).decode()
-    except InvalidToken:
-        raise RuntimeError("destination token cannot be decrypted (secret key changed?)") from None
+    return _TOKENS.decrypt(stored)
 
 
 # --- the publication hooks -------------------------------------------------------------------------------
@@ -233,17 +208,10 @@ def _require_operator(actor: Principal) -> None:
 def destination_url_validate(url: str) -> str:
     """An https URL without credentials; plain http only to this machine and only when allowed."""
     url = url.strip().rstrip("/")
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme == "http" and host in _LOOPBACK_HOSTS and http_allowed():
-        return url
-    if parts.scheme != "https" or not host or parts.username or parts.password or len(url) > 500:
+    error = "scheme" if len(url) > 500 else outbound_url_error(url)
+    if error == "scheme":
         raise ServiceError(_("Enter an https:// address without a user name or password."), code="url", field="url")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return url
-    if not address.is_global:
+    if error == "private":
         raise ServiceError(_("The address must not be a private or local one."), code="url", field="url")
     return url
 

@@ -12,16 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from txng.accounts.principal import PUBLIC
 from txng.codes.cache import TTLCache
 from txng.codes.models import StampBatch
 from txng.codes.selectors import StampCheck, StampMatch, stamp_find
 from txng.epcis import vocabulary as voc
 from txng.epcis.models import Event, EventIdentifier
-from txng.epcis.selectors import event_queryset
 from txng.gs1 import CANONICAL_BASE, DigitalLink, location_trace_code
 from txng.iot.selectors import ColdChainSummary, cold_chain_summary
 from txng.ledger.selectors import LedgerStatus, ledger_statuses_for_events
+from txng.lineage.models import Lot
+from txng.lineage.selectors import Scope, lot_trace
 from txng.oversight.models import Recall
 from txng.oversight.selectors import recall_active_for_lot, recalls_for_product
 from txng.registry.models import Certification, Facility, OcopRating, Organization, Product
@@ -253,6 +253,7 @@ class JourneyStep:
     event_type: str
     event_id: str = ""
     ledger: LedgerStatus | None = None
+    is_this_lot: bool = True  # False: an event of a source lot or of its growing area's diary
 
 
 @dataclass
@@ -296,38 +297,108 @@ _STEP_NAMES = {
 }
 
 
+# Our own steps of the production diary (txng: namespace, src/txng/lineage/README.md).
+_DIARY_STEP_NAMES = {
+    "sowing": gettext_noop("Sown / planted"),
+    "stocking": gettext_noop("Stocked"),
+    "fertilising": gettext_noop("Fertilised"),
+    "spraying": gettext_noop("Sprayed"),
+    "feeding": gettext_noop("Fed"),
+    "harvesting": gettext_noop("Harvested"),
+    "drying": gettext_noop("Dried"),
+    "milling": gettext_noop("Milled"),
+    "processing": gettext_noop("Processed"),
+    "sensor_reporting": gettext_noop("Sensor readings"),
+}
+
+
 def step_name(biz_step: str) -> str:
     short = voc.to_short("bizStep", biz_step) if biz_step else ""
     if short in _STEP_NAMES:
         return _(_STEP_NAMES[short])
+    own = short.rsplit("BizStep-", 1)[-1] if "BizStep-" in short else short
+    if own in _DIARY_STEP_NAMES:
+        return _(_DIARY_STEP_NAMES[own])
     return short.rsplit("/", 1)[-1].replace("_", " ") or _("Event")
 
 
+# A growing area's diary (sowing, fertilising, spraying …) names no lot: it belongs to the journey of the
+# lots harvested there within this many days after it.
+DIARY_WINDOW = datetime.timedelta(days=200)
+_PUBLISHED = Scope('SELECT "id" FROM "registry_organization" WHERE "is_published" = %s', (True,))
+
+
+def _journey_lots(product: Product, lot_identifier: str) -> tuple[set[str], set[int]]:
+    """The lot and every lot it was made from, with the published organizations that held them.
+
+    The walk follows the lot graph backward through published organizations (DESIGN.md: the public sees
+    only the owner's events and those of organizations linked to the lot by shipping and receiving), and
+    one step forward for the same lot at the businesses it was shipped to.
+    """
+    start = list(Lot.objects.filter(identifier=lot_identifier, organization_id=product.organization_id))
+    if not start:
+        return {lot_identifier}, {product.organization_id}
+    upstream = lot_trace(start, direction="backward", scope=_PUBLISHED, with_edges=False).lots.values()
+    onward = lot_trace(start, direction="forward", scope=_PUBLISHED, depth=1, with_edges=False).lots.values()
+    reached = [*upstream, *(lot for lot in onward if lot.identifier == lot_identifier)]
+    published = set(
+        Organization.objects.filter(pk__in={lot.organization_id for lot in reached}, is_published=True).values_list(
+            "pk", flat=True
+        )
+    )
+    return {lot.identifier for lot in reached if lot.organization_id in published}, published | {
+        product.organization_id
+    }
+
+
 def lot_journey(*, product: Product, lot: str, serial: str) -> list[JourneyStep]:
-    """The lot's (and the stamp's) published events of the product's owner, oldest first."""
-    identifiers = []
+    """The lot's story from published events, oldest first: its source lots and their growing area's diary,
+    its own processing, packing and shipping, and its receipt by the businesses it was shipped to."""
+    identifiers: set[str] = set()
+    organizations = {product.organization_id}
+    this_lot = f"{CANONICAL_BASE}/01/{product.gtin}/10/{lot}" if lot else ""
     if lot:
-        identifiers.append(f"{CANONICAL_BASE}/01/{product.gtin}/10/{lot}")
+        identifiers, organizations = _journey_lots(product, this_lot)
     if serial:
-        identifiers.append(f"{CANONICAL_BASE}/01/{product.gtin}/21/{serial}")
+        identifiers.add(f"{CANONICAL_BASE}/01/{product.gtin}/21/{serial}")
     if not identifiers:
         return []
-    names_it = EventIdentifier.objects.filter(event=OuterRef("pk"), identifier__in=identifiers)
     # An event its owner declared an error (EPCIS 2.0 §7.4.1.2) is no longer part of the journey.
     declared = Event.objects.filter(
         organization_id=OuterRef("organization_id"), event_id=OuterRef("event_id"), is_error_declaration=True
     )
-    rows = list(
-        event_queryset(PUBLIC)
-        .filter(
-            Exists(names_it), ~Exists(declared), organization_id=product.organization_id, is_error_declaration=False
-        )
-        .order_by("event_time", "pk")
-        .values_list("event_time", "biz_step", "biz_location", "read_point", "event_type", "event_id")[:JOURNEY_LIMIT]
+    live = Event.objects.filter(
+        ~Exists(declared),
+        organization_id__in=organizations,
+        is_error_declaration=False,
+        organization__is_published=True,
     )
+    names_it = EventIdentifier.objects.filter(event=OuterRef("pk"), identifier__in=sorted(identifiers))
+    own = [this_lot] if this_lot else sorted(identifiers)
+    names_this_lot = EventIdentifier.objects.filter(event=OuterRef("pk"), identifier__in=own)
+    live = live.annotate(is_this_lot=Exists(names_this_lot))
+    columns = (
+        "event_time", "biz_step", "biz_location", "read_point", "event_type", "event_id", "organization_id",
+        "is_this_lot",
+    )  # fmt: skip
+    rows = list(live.filter(Exists(names_it)).order_by("event_time", "pk").values_list(*columns)[:JOURNEY_LIMIT])
+    # The diary of each place where a source lot came into being (harvest, production: action ADD) in the
+    # season before: events there that name no lot at all.
+    added = live.filter(Exists(names_it), event_type="ObjectEvent", action="ADD").exclude(biz_location="")
+    origins = Q()
+    for time, location, organization_id in added.values_list("event_time", "biz_location", "organization_id")[:10]:
+        origins |= Q(
+            organization_id=organization_id,
+            biz_location=location,
+            event_time__lt=time,
+            event_time__gte=time - DIARY_WINDOW,
+        )
+    if origins:
+        diary = live.filter(origins).exclude(Exists(EventIdentifier.objects.filter(event=OuterRef("pk"))))
+        rows = sorted([*rows, *diary.values_list(*columns)[:JOURNEY_LIMIT]], key=lambda row: row[0])[:JOURNEY_LIMIT]
     places: dict[tuple[str, str], Facility] = {}
     keys = set()
-    for _time, _step, location, read_point, _type, _event_id in rows:
+    for _time, _step, location, read_point, _type, _event_id, _organization_id, _is_this_lot in rows:
         for uri in (location, read_point):
             match = _LOCATION_RE.match(uri or "")
             if match:
@@ -339,7 +410,7 @@ def lot_journey(*, product: Product, lot: str, serial: str) -> list[JourneyStep]
         places = {(f.gln, f.gln_extension): f for f in facilities}
     steps = []
     ledger = ledger_statuses_for_events([row[5] for row in rows])
-    for time, step, location, read_point, event_type, event_id in rows:
+    for time, step, location, read_point, event_type, event_id, _organization_id, is_this_lot in rows:
         place, address, code = "", "", ""
         for uri in (location, read_point):
             match = _LOCATION_RE.match(uri or "")
@@ -354,7 +425,9 @@ def lot_journey(*, product: Product, lot: str, serial: str) -> list[JourneyStep]
                     place, address = facility.name, facility.address
                 break
         steps.append(
-            JourneyStep(time, step_name(step), place, address, code, event_type, event_id, ledger.get(event_id))
+            JourneyStep(
+                time, step_name(step), place, address, code, event_type, event_id, ledger.get(event_id), is_this_lot
+            )
         )
     return steps
 
@@ -392,8 +465,9 @@ def consumer_page(resolution: Resolution, *, current_scan: Scan | None, visitor:
     if resolution.lot:
         lot_identifier = f"{CANONICAL_BASE}/01/{product.gtin}/10/{resolution.lot}"
         page.cold_chain = cold_chain_summary(lot_identifiers=[lot_identifier])
-    if page.journey:
-        page.production_time = page.journey[0].time
+    own = [step for step in page.journey if step.is_this_lot]
+    if own:
+        page.production_time = own[0].time
         if product.shelf_life_days:
             local = timezone.localtime(page.production_time).date()
             page.best_before = local + datetime.timedelta(days=product.shelf_life_days)

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from txng.accounts.models import ApiToken
 from txng.accounts.services import api_token_authenticate
@@ -115,3 +117,25 @@ def test_demo_data_is_complete_and_idempotent() -> None:
     assert set(Organization.objects.values_list("kind", flat=True)) == set(Organization.Kind.values)
     assert "dost" in first
     assert first.splitlines()[0] == second.splitlines()[0]
+
+
+def test_demo_seasons_are_captured_once_clean_and_stamped(client: Client) -> None:
+    # given / when: the demo loaded twice
+    from txng.epcis.models import Event
+    from txng.lineage.checks import lot_checks
+    from txng.lineage.models import Lot
+
+    first = _run("demo_data")
+    events = Event.objects.count()
+    _run("demo_data")
+    # then: two seasons of events, stored once, with a lot graph that raises no warning
+    assert events >= 10
+    assert Event.objects.count() == events
+    assert all(lot_checks(lot) == [] for lot in Lot.objects.all())
+    # and a printed demo stamp opens a consumer page with the whole journey, back to the sowing
+    stamp = next(line.split(": ", 1)[1] for line in first.splitlines() if line.startswith("Scan a demo stamp"))
+    location = client.get(urlsplit(stamp).path)["Location"]
+    page = client.get(location).content.decode()
+    assert page.count("<li") >= 8
+    assert "Cánh đồng ST25 Tài Văn" in page
+    assert "Xưởng chế biến Cái Răng" in page  # the trader who received the bags

@@ -32,3 +32,9 @@ def capture_events(count: int, name: str = "HTX Lúa Cờ Đỏ") -> list[Event]
 def event_leaves(events: list[Event]) -> list[LeafInput]:
     """The leaves the publishing hook submits for these events."""
     return [LeafInput(kind="event", reference=e.event_id, value=e.event_hash, source_id=e.pk) for e in events]
+
+
+@pytest.fixture(autouse=True)
+def _english_pages(client: Any, settings: Any) -> None:
+    """Page tests read the English text (the Vietnamese is checked by core/tests/test_i18n.py)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

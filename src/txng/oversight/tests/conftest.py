@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -52,3 +53,9 @@ def pangasius_chain(db: None) -> PangasiusChain:
     )
     store.capture(ship(cold, IMPORTER, [quantity(c, 1000) for c in cartons], 9))
     return PangasiusChain(farm, plant, store, fish[:3], fillet, cartons, fish[3], other_fillet)
+
+
+@pytest.fixture(autouse=True)
+def _english_pages(client: Any, settings: Any) -> None:
+    """These tests read the English text; the Vietnamese pages are checked by core/tests/test_i18n.py."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

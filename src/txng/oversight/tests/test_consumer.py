@@ -96,7 +96,7 @@ def test_recall_status_link_points_to_the_public_status_page(client, harvested):
     assert response.status_code == 307
     target = urlsplit(response["Location"])
     assert target.path == f"/oversight/status/01/{harvested.gtin}/10/L1"
-    page = Client().get(target.path)
+    page = client.get(target.path)
     assert page.status_code == 200
     assert "Product recalled" in page.content.decode()
 
@@ -108,7 +108,7 @@ def test_recall_status_link_is_absent_for_a_lot_not_recalled(client, harvested):
     response = client.get(f"/01/{harvested.gtin}/10/L2?linkType=gs1:recallStatus")
     # then
     assert response.status_code == 404
-    page = Client().get(f"/oversight/status/01/{harvested.gtin}/10/L2")
+    page = client.get(f"/oversight/status/01/{harvested.gtin}/10/L2")
     assert "This lot is not recalled." in page.content.decode()
 
 

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 def logged_in(user) -> Client:
     client = Client()
     client.force_login(user)
+    client.cookies["django_language"] = "en"  # the tests read the English text
     return client
 
 

@@ -12,6 +12,7 @@ from txng.accounts.principal import OPERATOR
 from txng.core.demo import demo_tax_code, load_demo_data
 from txng.oversight.models import AffectedLot, Recall, RecallNotice
 from txng.public.selectors import recalled_gtins_forget
+from txng.public.views import product_pages_forget
 from txng.registry import services
 from txng.registry.models import Facility, Organization, Product
 from txng.review.models import ProfileRevision
@@ -22,6 +23,7 @@ from txng.review.services import revision_reject, revision_submit
 def _fresh_process_caches() -> None:
     # Per-process caches outlive a test's rolled-back data.
     recalled_gtins_forget()
+    product_pages_forget()
 
 
 @pytest.fixture

@@ -269,3 +269,28 @@ def test_expired_ocop_rating_is_not_counted_in_the_catalog(client: Client, demo:
     page = client.get(reverse("public:catalog") + "?ocop=1").content.decode()
     # then
     assert f"/san-pham/{product.gtin}/" not in page
+
+
+def test_a_product_page_asked_again_is_served_from_the_process_cache(client: Client, demo: Any) -> None:
+    # given
+    url = reverse("public:product", args=[Product.objects.get(name="Gạo ST25").gtin])
+    first = client.get(url)
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url)
+    # then
+    assert again.content == first.content
+    assert len(queries) == 0
+
+
+def test_signed_in_users_never_get_the_shared_product_page(client: Client, demo: Any) -> None:
+    # given
+    url = reverse("public:product", args=[Product.objects.get(name="Gạo ST25").gtin])
+    client.get(url)
+    client.force_login(User.objects.create_user(username="officer", password="a-long-password-1"))
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    # then
+    assert any('FROM "registry_product"' in query["sql"] for query in queries.captured_queries)
+    assert "private" in response["Cache-Control"]
