@@ -173,6 +173,8 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# Uploaded papers only their organization and reviewers may read (never under MEDIA_ROOT, which is public).
+PRIVATE_MEDIA_ROOT = DATA_DIR / "private"
 
 # Inputs are bounded everywhere: forms and API bodies.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(_env("TXNG_MAX_BODY_BYTES", str(20 * 1024 * 1024)))

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from txng.core.choices import Sector
+from txng.core.storage import private_storage
 
 
 class ReviewStatus(models.TextChoices):
@@ -350,3 +351,37 @@ class AllocatedNumber(models.Model):
 
     def __str__(self) -> str:
         return self.value
+
+
+def _document_path(instance: OrganizationDocument, filename: str) -> str:
+    # A random name: the stored path says nothing about the business or the original file name.
+    import uuid
+    from pathlib import PurePath
+
+    return f"documents/{instance.organization_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
+class OrganizationDocument(models.Model):
+    """A paper the business hands in with its profile (registration certificate, …) for the reviewers."""
+
+    class Kind(models.TextChoices):
+        BUSINESS_REGISTRATION = "business_registration", _("Business registration certificate")
+        FOOD_SAFETY = "food_safety", _("Food-safety establishment certificate")
+        OTHER = "other", _("Other document")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    file = models.FileField(_("file"), upload_to=_document_path, storage=private_storage, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.CharField(_("uploaded by"), max_length=200)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("organization document")
+        verbose_name_plural = _("organization documents")
+        indexes = [models.Index(fields=["organization", "uploaded_at"], name="registry_doc_org_time_idx")]
+
+    def __str__(self) -> str:
+        return self.title or self.get_kind_display()

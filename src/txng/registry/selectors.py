@@ -8,7 +8,14 @@ from django.utils.translation import gettext as _
 from txng.accounts.principal import Principal
 from txng.accounts.visibility import organization_q, product_q
 from txng.core.errors import NotFound
-from txng.registry.models import AdministrativeUnit, Facility, Organization, OrganizationSector, Product
+from txng.registry.models import (
+    AdministrativeUnit,
+    Facility,
+    Organization,
+    OrganizationDocument,
+    OrganizationSector,
+    Product,
+)
 
 
 def organization_list(
@@ -64,3 +71,23 @@ def facility_list(*, principal: Principal, organization_id: int | None = None) -
 
 def administrative_unit_list() -> QuerySet[AdministrativeUnit]:
     return AdministrativeUnit.objects.exclude(kind=AdministrativeUnit.Kind.PROVINCE).order_by("name")
+
+
+def organization_documents(*, principal: Principal, organization_id: int) -> QuerySet[OrganizationDocument]:
+    """The papers a business handed in: only for its members and the officers who oversee it, never public."""
+    if principal.is_public:
+        return OrganizationDocument.objects.none()
+    if not Organization.objects.filter(organization_q(principal), pk=organization_id).exists():
+        return OrganizationDocument.objects.none()
+    return OrganizationDocument.objects.filter(organization_id=organization_id).order_by("-uploaded_at", "-pk")
+
+
+def organization_document_get(*, principal: Principal, pk: int) -> OrganizationDocument:
+    """One handed-in paper, if the principal may read it (else NotFound: its existence is not revealed)."""
+    organization_id = OrganizationDocument.objects.filter(pk=pk).values_list("organization_id", flat=True).first()
+    document = None
+    if organization_id is not None:
+        document = organization_documents(principal=principal, organization_id=organization_id).filter(pk=pk).first()
+    if document is None:
+        raise NotFound(_("No such document."), code="not-found")
+    return document

@@ -27,6 +27,7 @@ from txng.registry.models import (
     Gs1Prefix,
     OcopRating,
     Organization,
+    OrganizationDocument,
     OrganizationSector,
     Product,
     ProductGroup,
@@ -398,10 +399,8 @@ def _validate_boundary(boundary: Any) -> dict[str, Any] | None:
     return boundary
 
 
-@transaction.atomic
-def facility_create(*, actor: Principal, organization: Organization, kind: str, name: str, **fields: Any) -> Facility:
-    """Declare a facility of an organization."""
-    _require_edit(actor, organization.pk)
+def _clean_facility(kind: str, name: str, fields: dict[str, Any], *, exclude_pk: int | None = None) -> dict[str, Any]:
+    """A facility's fields checked and parsed (kind, name, GLN check digit and uniqueness, coordinates)."""
     if kind not in Facility.Kind.values:
         raise ServiceError(_("Unknown facility kind."), code="invalid-choice", field="kind")
     if not name.strip():
@@ -413,14 +412,79 @@ def facility_create(*, actor: Principal, organization: Organization, kind: str, 
     data["longitude"] = _parse_decimal(data.get("longitude"), "longitude", Decimal(-180), Decimal(180))
     data["area_hectares"] = _parse_decimal(data.get("area_hectares"), "area_hectares", Decimal(0), Decimal(10**7))
     data["boundary"] = _validate_boundary(data.get("boundary"))
-    if (
-        data.get("gln")
-        and Facility.objects.filter(gln=data["gln"], gln_extension=data.get("gln_extension", "")).exists()
-    ):
-        raise Conflict(_("This GLN is already used by another facility."), code="duplicate-gln", field="gln")
-    facility = Facility.objects.create(organization=organization, kind=kind, name=name.strip(), **data)
-    audit_record(actor=actor, action="facility.create", obj=facility, changes={"kind": kind, "name": name, **data})
+    if data.get("gln"):
+        taken = Facility.objects.filter(gln=data["gln"], gln_extension=data.get("gln_extension", ""))
+        if exclude_pk is not None:
+            taken = taken.exclude(pk=exclude_pk)
+        if taken.exists():
+            raise Conflict(_("This GLN is already used by another facility."), code="duplicate-gln", field="gln")
+    return {"kind": kind, "name": name.strip(), **data}
+
+
+@transaction.atomic
+def facility_create(*, actor: Principal, organization: Organization, kind: str, name: str, **fields: Any) -> Facility:
+    """Declare a facility of an organization."""
+    _require_edit(actor, organization.pk)
+    data = _clean_facility(kind, name, fields)
+    facility = Facility.objects.create(organization=organization, **data)
+    audit_record(actor=actor, action="facility.create", obj=facility, changes=data)
     return facility
+
+
+@transaction.atomic
+def facility_update(*, actor: Principal, facility: Facility, kind: str, name: str, **fields: Any) -> Facility:
+    """Correct a facility's details (events already recorded keep naming it by its GLN)."""
+    _require_edit(actor, facility.organization_id)
+    data = _clean_facility(kind, name, fields, exclude_pk=facility.pk)
+    changes = {key: value for key, value in data.items() if getattr(facility, key) != value}
+    for key, value in changes.items():
+        setattr(facility, key, value)
+    if changes:
+        facility.save(update_fields=list(changes))
+        audit_record(actor=actor, action="facility.update", obj=facility, changes=changes)
+    return facility
+
+
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+_DOCUMENT_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+_DOCUMENT_MAGIC = {"application/pdf": (b"%PDF-",), "image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n",)}
+
+
+@transaction.atomic
+def organization_document_add(
+    *, actor: Principal, organization: Organization, kind: str, file: Any, title: str = ""
+) -> OrganizationDocument:
+    """Hand in a paper with the profile (PDF, JPEG or PNG of at most 10 MB) for the reviewers to see."""
+    _require_edit(actor, organization.pk)
+    if kind not in OrganizationDocument.Kind.values:
+        raise ServiceError(_("Unknown document kind."), code="invalid-choice", field="kind")
+    if len(title) > 200:
+        raise ServiceError(
+            _("Too long: at most %(limit)d characters.") % {"limit": 200}, code="too-long", field="title"
+        )
+    suffix = Path(getattr(file, "name", "") or "").suffix.lower()
+    content_type = _DOCUMENT_TYPES.get(suffix)
+    size = int(getattr(file, "size", 0) or 0)
+    if content_type is None:
+        raise ServiceError(_("Send a PDF, JPEG or PNG file."), code="file-type", field="file")
+    if not 0 < size <= DOCUMENT_MAX_BYTES:
+        raise ServiceError(_("The file must be at most 10 MB."), code="file-size", field="file")
+    head = file.read(8)
+    file.seek(0)
+    if not head.startswith(_DOCUMENT_MAGIC[content_type]):
+        raise ServiceError(_("The file is not the PDF or image its name says."), code="file-content", field="file")
+    document = OrganizationDocument(
+        organization=organization,
+        kind=kind,
+        title=title.strip(),
+        content_type=content_type,
+        size=size,
+        uploaded_by=actor.label[:200],
+    )
+    document.file.save(f"document{suffix}", file, save=False)
+    document.save()
+    audit_record(actor=actor, action="organization.document.add", obj=document, changes={"kind": kind, "size": size})
+    return document
 
 
 @transaction.atomic

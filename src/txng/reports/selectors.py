@@ -10,13 +10,14 @@ Definitions used throughout (dashboards, CSV exports and the annual report):
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from txng.accounts.principal import Principal
@@ -67,10 +68,11 @@ def in_scope_q(principal: Principal, field: str = "organization_id") -> Q:
     ids = visible_organization_ids(principal)
     if ids is None:
         return Q()
+    # One parameter instead of thousands of bound values (building and binding them costs more than the
+    # query): a PostgreSQL array, or a JSON array read by SQLite's json_each.
     if connection.vendor == "postgresql":
-        # One array parameter instead of thousands of bound values (binding them costs more than the query).
         return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", (ids,))})
-    return Q(**{f"{field}__in": ids})
+    return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))})
 
 
 def organizations_in_scope(principal: Principal) -> QuerySet[Organization]:
@@ -219,14 +221,35 @@ def _scans_in_scope(principal: Principal) -> QuerySet[Scan]:
     return Scan.objects.filter(in_scope_q(principal))
 
 
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _bucket_counts(rows: QuerySet[Any], column: str, edges: list[datetime.datetime], value: Any = None) -> list[int]:
+    """Counts (or sums of `value`) of rows per [edges[i], edges[i+1]) in one query.
+
+    Range conditions, not a truncation per row: the database compares an indexed column with constants
+    instead of calling a date function on every row (on SQLite those are Python callbacks — 0.36 s for a
+    year of scans at 1,000,000 events).
+    """
+    expressions: dict[str, Aggregate] = {}
+    for i in range(len(edges) - 1):
+        bucket = Q(**{f"{column}__gte": edges[i], f"{column}__lt": edges[i + 1]})
+        expressions[f"b{i}"] = Sum(value, filter=bucket) if value is not None else Count("pk", filter=bucket)
+    totals = rows.filter(**{f"{column}__gte": edges[0], f"{column}__lt": edges[-1]}).aggregate(**expressions)
+    return [int(totals[f"b{i}"] or 0) for i in range(len(edges) - 1)]
+
+
+def _month_edges(year: int) -> list[datetime.datetime]:
+    return [_local_midnight(datetime.date(year, m, 1)) for m in range(1, 13)] + [period_end(year)]
+
+
 def stamps_per_month(principal: Principal, *, year: int) -> list[tuple[str, int, int]]:
     """(month, stamps issued, stamps scanned) for each month of the year."""
-    batches = StampBatch.objects.filter(created_at__gte=period_start(year), created_at__lt=period_end(year))
-    batches = batches.filter(in_scope_q(principal))
-    issued = _by_month(batches.annotate(month=TruncMonth("created_at")).values("month").annotate(n=Sum("count")))
-    scans = _scans_in_scope(principal).filter(scanned_at__gte=period_start(year), scanned_at__lt=period_end(year))
-    scanned = _by_month(scans.annotate(month=TruncMonth("scanned_at")).values("month").annotate(n=Count("pk")))
-    return [(f"{m:02d}/{year}", issued.get(m, 0), scanned.get(m, 0)) for m in range(1, 13)]
+    edges = _month_edges(year)
+    issued = _bucket_counts(StampBatch.objects.filter(in_scope_q(principal)), "created_at", edges, value="count")
+    scanned = _bucket_counts(_scans_in_scope(principal), "scanned_at", edges)
+    return [(f"{m:02d}/{year}", issued[m - 1], scanned[m - 1]) for m in range(1, 13)]
 
 
 def _by_month(rows: Any) -> dict[int, int]:
@@ -241,21 +264,9 @@ def _by_month(rows: Any) -> dict[int, int]:
 def scans_per_day(principal: Principal, *, days: int = 30, today: datetime.date | None = None) -> list[Row]:
     today = today or timezone.localdate()
     first = today - datetime.timedelta(days=days - 1)
-    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
-    rows = (
-        _scans_in_scope(principal)
-        .filter(scanned_at__gte=start)
-        .annotate(day=TruncDate("scanned_at"))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    counts = {str(row["day"])[:10]: row["n"] for row in rows}
-    result: list[Row] = []
-    for offset in range(days):
-        day = first + datetime.timedelta(days=offset)
-        result.append((day.strftime("%d/%m"), counts.get(day.isoformat(), 0)))
-    return result
+    edges = [_local_midnight(first + datetime.timedelta(days=offset)) for offset in range(days + 1)]
+    counts = _bucket_counts(_scans_in_scope(principal), "scanned_at", edges)
+    return [((first + datetime.timedelta(days=offset)).strftime("%d/%m"), counts[offset]) for offset in range(days)]
 
 
 def inspections_per_month(principal: Principal, *, year: int) -> list[tuple[str, int, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -28,6 +28,9 @@ from txng.registry.models import Certification, Facility, OcopRating, Organizati
 from txng.resolver.links import Link
 from txng.resolver.models import ProductLink, Scan, Verdict
 from txng.resolver.risk import ScanPoint
+
+if TYPE_CHECKING:
+    from txng.public.mapping import MapView
 
 _LOCATION_RE = re.compile(r"^https://id\.gs1\.org/414/(\d{13})(?:/254/([^/?#]+))?$")
 JOURNEY_LIMIT = 50
@@ -275,6 +278,7 @@ class ConsumerPage:
     production_time: datetime.datetime | None = None
     best_before: datetime.date | None = None
     cold_chain: ColdChainSummary | None = None
+    producer_map: MapView | None = None
     # An agency's public recall of this lot, or, for a code without a lot, recalls of some of the product's
     # lots with the lot numbers concerned.
     recall: Recall | None = None
@@ -457,6 +461,12 @@ def consumer_page(resolution: Resolution, *, current_scan: Scan | None, visitor:
         .order_by("kind", "-expires_on")
     )
     page.ocop_ratings = list(OcopRating.objects.filter(product=product).order_by("-issued_on"))
+    # Local import: the public portal builds its product pages on this module.
+    from txng.public.mapping import map_view
+    from txng.public.selectors import map_places
+
+    places = map_places(organization_id=product.organization_id)
+    page.producer_map = map_view(places, fit=True) if places else None
     if resolution.lot:
         page.recall = recall_active_for_lot(gtin=product.gtin, lot=resolution.lot)
     else:

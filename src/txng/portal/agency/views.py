@@ -20,6 +20,7 @@ from txng.portal.agency.access import officer_view, reviewer_view
 from txng.portal.agency.checks import revision_checks, revision_checks_many
 from txng.portal.agency.forms import ApproveForm, RejectForm
 from txng.registry.models import Organization, Product, ReviewStatus
+from txng.registry.selectors import organization_documents
 from txng.review import services
 from txng.review.models import ProfileRevision
 
@@ -111,6 +112,7 @@ def review_detail(request: HttpRequest, principal: Principal, pk: int) -> HttpRe
             "revision": revision,
             "diff": [(labels.get(key, key), before, after) for key, (before, after) in diff.items()],
             "checks": revision_checks(revision),
+            "documents": organization_documents(principal=principal, organization_id=revision.organization_id)[:50],
             "approve_form": approve_form,
             "reject_form": reject_form,
             "can_decide": revision.status == ReviewStatus.SUBMITTED,

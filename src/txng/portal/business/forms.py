@@ -9,7 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from txng.core.errors import ServiceError
-from txng.registry.models import AdministrativeUnit, Certification, Facility, Organization, Product
+from txng.registry.models import (
+    AdministrativeUnit,
+    Certification,
+    Facility,
+    Organization,
+    OrganizationDocument,
+    Product,
+)
 
 ACTIVITIES = [
     ("sowing", _("Sowing / stocking")),
@@ -48,6 +55,7 @@ class RegisterForm(forms.Form):
     full_name = forms.CharField(label=_("Your full name"), max_length=150)
     username = forms.CharField(label=_("Username"), max_length=150)
     password = forms.CharField(label=_("Password"), min_length=8, widget=forms.PasswordInput(render_value=True))
+    document = forms.FileField(label=_("Business registration certificate (PDF, JPEG or PNG)"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -172,6 +180,12 @@ class CertificationForm(forms.Form):
     expires_on = forms.DateField(
         label=_("Expires on (dd/mm/yyyy)"), input_formats=["%d/%m/%Y", "%Y-%m-%d"], required=False
     )
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Document"), choices=OrganizationDocument.Kind.choices)
+    title = forms.CharField(label=_("Title (optional)"), max_length=200, required=False)
+    file = forms.FileField(label=_("File (PDF, JPEG or PNG, at most 10 MB)"))
 
 
 class LotBindForm(forms.Form):

@@ -12,8 +12,8 @@ from txng.accounts.principal import Principal
 from txng.accounts.services import account_register, organization_member_add
 from txng.accounts.visibility import can_manage_organization
 from txng.core.errors import PermissionDenied, ServiceError
-from txng.registry.models import Organization
-from txng.registry.services import organization_create
+from txng.registry.models import Organization, OrganizationDocument
+from txng.registry.services import organization_create, organization_document_add
 
 # Registration runs before anyone is signed in: the audit log records this principal for the new
 # organization and its owner membership (the account itself is created by account_register, as itself).
@@ -22,9 +22,10 @@ REGISTRATION = Principal(label="portal self-registration", is_admin=True)
 
 @transaction.atomic
 def business_register(
-    *, username: str, password: str, full_name: str, tax_code: str, name: str, **profile: Any
+    *, username: str, password: str, full_name: str, tax_code: str, name: str, document: Any = None, **profile: Any
 ) -> tuple[Organization, User]:
-    """Create the organization as a draft, its owner user and the owner membership, or nothing."""
+    """Create the organization as a draft, its owner user, the owner membership and (if sent) its registration
+    certificate for the reviewers — or nothing."""
     if User.objects.filter(username=username.strip()).exists():
         raise ServiceError(_("This username is taken."), code="duplicate-username", field="username")
     organization = organization_create(actor=REGISTRATION, tax_code=tax_code, name=name, **profile)
@@ -32,6 +33,12 @@ def business_register(
     organization_member_add(
         actor=REGISTRATION, organization=organization, user=user, role=OrganizationMembership.Role.OWNER
     )
+    if document:
+        kind = OrganizationDocument.Kind.BUSINESS_REGISTRATION
+        try:
+            organization_document_add(actor=REGISTRATION, organization=organization, kind=kind, file=document)
+        except ServiceError as error:
+            raise ServiceError(error.message, code=error.code, field="document") from None
     return organization, user
 
 

@@ -13,14 +13,23 @@ from txng.accounts.models import ApiToken
 from txng.accounts.principal import Principal
 from txng.accounts.services import api_token_create, api_token_revoke
 from txng.core.errors import ServiceError
-from txng.registry.models import Organization
-from txng.registry.services import certification_create, facility_create, product_create
+from txng.registry.models import Facility, Organization, Product
+from txng.registry.selectors import organization_documents
+from txng.registry.services import (
+    certification_create,
+    facility_create,
+    facility_update,
+    organization_document_add,
+    product_create,
+    product_update,
+)
 from txng.review.models import ProfileRevision
 from txng.review.services import revision_submit
 
 from .access import business_view
 from .forms import (
     CertificationForm,
+    DocumentForm,
     FacilityForm,
     ProductForm,
     RegisterForm,
@@ -34,7 +43,7 @@ from .selectors import dashboard_get
 
 def register(request: HttpRequest) -> HttpResponse:
     """A business registers itself: the profile is a draft until DOST approves it."""
-    form = RegisterForm(request.POST or None)
+    form = RegisterForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -68,6 +77,50 @@ def facility_add(request: HttpRequest, principal: Principal, organization: Organ
     facilities = organization.facilities.order_by("name")
     context = {"form": form, "facilities": facilities, "organization": organization}
     return render(request, "portal/business/facilities.html", context, status=400 if form.errors else 200)
+
+
+@business_view
+def facility_edit(request: HttpRequest, principal: Principal, organization: Organization, pk: int) -> HttpResponse:
+    """Correct a facility's details (its GLN stays unique; events keep naming it)."""
+    facility = get_object_or_404(Facility, pk=pk, organization=organization)
+    initial = {name: getattr(facility, name) for name in FacilityForm.base_fields}
+    form = FacilityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            facility_update(actor=principal, facility=facility, **form.cleaned_data)
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Facility saved."))
+            return redirect("portal:business-facilities")
+    facilities = organization.facilities.order_by("name")
+    context = {"form": form, "facilities": facilities, "organization": organization, "facility": facility}
+    return render(request, "portal/business/facilities.html", context, status=400 if form.errors else 200)
+
+
+@business_view
+def product_edit(request: HttpRequest, principal: Principal, organization: Organization, gtin: str) -> HttpResponse:
+    """Propose changes to a product: they go into its open revision for review (the GTIN stays)."""
+    product = get_object_or_404(Product, gtin=gtin, organization=organization)
+    initial = {name: getattr(product, name) for name in ProductForm.base_fields if name != "image"}
+    form = ProductForm(request.POST or None, request.FILES or None, initial=initial)
+    form.fields["gtin"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        changes = {k: v for k, v in form.cleaned_data.items() if k not in ("image", "gtin")}
+        changes = {k: v for k, v in changes.items() if v not in (None, "") or getattr(product, k)}
+        try:
+            product_update(actor=principal, product=product, **changes)
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            image = form.cleaned_data.get("image")
+            if image:
+                product.image.save(image.name, image, save=True)
+            messages.success(request, _("Your changes are waiting for review."))
+            return redirect("portal:business-products")
+    products = organization.products.order_by("name")[:200]
+    context = {"form": form, "products": products, "organization": organization, "product": product}
+    return render(request, "portal/business/products.html", context, status=400 if form.errors else 200)
 
 
 @business_view
@@ -151,25 +204,37 @@ def organization_page(request: HttpRequest, principal: Principal, organization: 
     certification_form = CertificationForm(
         request.POST if "add_certificate" in request.POST else None, prefix="certificate"
     )
+    document_form = DocumentForm(
+        request.POST if "add_document" in request.POST else None,
+        request.FILES if "add_document" in request.POST else None,
+        prefix="document",
+    )
     if request.method == "POST":
         try:
             if staff_form.is_bound and staff_form.is_valid():
                 staff_add(actor=principal, organization=organization, **staff_form.cleaned_data)
                 messages.success(request, _("Member added."))
                 return redirect("portal:business-organization")
+            if document_form.is_bound and document_form.is_valid():
+                organization_document_add(actor=principal, organization=organization, **document_form.cleaned_data)
+                messages.success(request, _("Document saved."))
+                return redirect("portal:business-organization")
             if certification_form.is_bound and certification_form.is_valid():
                 certification_create(actor=principal, organization=organization, **certification_form.cleaned_data)
                 messages.success(request, _("Certificate saved."))
                 return redirect("portal:business-organization")
         except ServiceError as error:
-            add_service_error(staff_form if staff_form.is_bound else certification_form, error)
+            bound = next(f for f in (staff_form, document_form, certification_form) if f.is_bound)
+            add_service_error(bound, error)
     context = {
         "organization": organization,
         "staff_form": staff_form,
         "certification_form": certification_form,
         "members": organization.memberships.select_related("user").order_by("user__username"),
         "certifications": organization.certifications.order_by("-pk")[:100],
+        "document_form": document_form,
+        "documents": organization_documents(principal=principal, organization_id=organization.pk)[:100],
         "is_owner": organization.pk in principal.owner_organization_ids,
     }
-    failed = staff_form.errors or certification_form.errors
+    failed = staff_form.errors or certification_form.errors or document_form.errors
     return render(request, "portal/business/organization.html", context, status=400 if failed else 200)

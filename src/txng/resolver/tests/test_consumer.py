@@ -228,3 +228,22 @@ def test_an_event_declared_an_error_leaves_the_journey(client: Client, make_batc
     html = _scan(client, _path(next(stamp_batch_stamps(batch))))
     # then
     assert 'class="timeline"' not in html
+
+
+def test_page_shows_the_producers_facilities_on_a_map(client: Client, make_batch: MakeBatch) -> None:
+    # given: a facility of the producer with a position
+    batch = make_batch()
+    facility_create(
+        actor=OPERATOR, organization=batch.product.organization, kind="growing_area", name="Vườn bưởi Phú Thành",
+        latitude="9.88", longitude="105.83",
+    )  # fmt: skip
+    # when
+    html = _scan(client, _path(next(stamp_batch_stamps(batch))))
+    # then: a plain SVG plot (no tiles configured), nothing fetched from elsewhere
+    assert 'id="places-map"' in html
+    assert "Vườn bưởi Phú Thành" in html
+
+
+def test_page_without_positioned_facilities_has_no_map(client: Client, make_batch: MakeBatch) -> None:
+    html = _scan(client, _path(next(stamp_batch_stamps(make_batch()))))
+    assert 'id="places-map"' not in html
