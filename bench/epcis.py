@@ -123,8 +123,21 @@ def event_tables() -> list[Any]:
     """The event table and every table capture fills beside it (found from the models, not listed by hand)."""
     from txng.epcis.models import Event
 
-    children = [rel.related_model for rel in Event._meta.related_objects if rel.on_delete.__name__ == "CASCADE"]
+    # include_hidden: the lot graph's tables point at events with related_name="+".
+    relations = [f for f in Event._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete]
+    children = [rel.related_model for rel in relations if getattr(rel, "on_delete", None) is not None]
+    children = [model for model in children if rel_is_cascade(model, Event)]
     return [Event, *children]
+
+
+def rel_is_cascade(model: Any, target: Any) -> bool:
+    """Whether `model` has a CASCADE foreign key to `target` (rows that go when their event goes)."""
+    return any(
+        getattr(field, "remote_field", None) is not None
+        and field.remote_field.model is target
+        and field.remote_field.on_delete.__name__ == "CASCADE"
+        for field in model._meta.concrete_fields
+    )
 
 
 def _columns(model: Any) -> list[str]:

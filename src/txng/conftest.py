@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,3 +28,11 @@ def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
 @pytest.fixture
 def shared_dir() -> Path:
     return SHARED_DIR
+
+
+@pytest.fixture
+def _async_unsafe_allowed() -> Iterator[None]:
+    """Playwright's sync API runs an event loop in the test's thread; Django's ORM refuses that by default."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -7,21 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from txng.public.tests.conftest import Hidden
+from txng.testing import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
-LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]  # fmt: skip
 PAGE_WEIGHT = (
     "performance.getEntriesByType('resource').reduce((s, e) => s + e.transferSize, 0)"
     " + performance.getEntriesByType('navigation')[0].transferSize"
@@ -31,14 +24,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium"),
 ]
-
-
-@pytest.fixture
-def _async_unsafe_allowed() -> Any:
-    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses that by default.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -23,16 +23,10 @@ from txng.registry.tests.factories import ProductGroupFactory, officer
 from txng.reports.models import AnnualReport
 from txng.reports.tasks import annual_report_task
 from txng.review.models import ProfileRevision
+from txng.testing import ARTIFACTS, AXE, CHROMIUM, LAUNCH_ARGS
 
 from .conftest import submit_coop
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[5] / "test-artifacts"
-AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
-LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]  # fmt: skip
 PASSWORD = "mật-khẩu-thử-nghiệm"
 
 pytestmark = [

@@ -6,7 +6,6 @@ page it visits (no serious or critical violation allowed) and checks that no req
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,16 +21,10 @@ from txng.registry.models import Organization, Product
 from txng.registry.tests.factories import ProductFactory, UnitFactory, officer
 from txng.review.models import ProfileRevision
 from txng.review.services import revision_approve
+from txng.testing import ARTIFACTS, AXE, CHROMIUM, LAUNCH_ARGS
 
 from .conftest import Member, make_member
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[5] / "test-artifacts"
-AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
-LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]  # fmt: skip
 VIEWPORTS = {
     "phone": {"viewport": {"width": 360, "height": 780}, "is_mobile": True, "has_touch": True},
     "desktop": {"viewport": {"width": 1280, "height": 900}},
@@ -44,14 +37,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium"),
     pytest.mark.usefixtures("_async_unsafe_allowed"),
 ]
-
-
-@pytest.fixture
-def _async_unsafe_allowed() -> Iterator[None]:
-    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses that by default.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 class Journey:
