@@ -99,6 +99,12 @@ def test_the_lot_page_shows_history_and_plain_language_warnings(member: Member) 
     codes = [finding.code for finding in response.context["findings"]]
     assert "pre-harvest-interval" in codes
     assert f"/trace/01/{member.product.gtin}/10/V1" == response.context["consumer_path"]
+    # and the history speaks in words, not codes
+    page = response.content.decode()
+    assert "Harvested" in page
+    assert "10 kg" in page
+    assert "KGM" not in page
+    assert "BizStep-" not in page
 
 
 def test_another_organizations_lot_is_not_found(member: Member, partner: Member) -> None:
