@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from _django import ROOT, setup
 
@@ -93,14 +94,15 @@ def _txng(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def _scratch_database(env: dict[str, str], *, asynchronous_commit: bool) -> str:
+def _scratch_database(env: dict[str, str], *, name: str = "resolver", asynchronous_commit: bool = False) -> str:
+    """A fresh PostgreSQL database `<name>_bench` for a served benchmark (SQLite needs none)."""
     url = env.get("TXNG_DATABASE_URL", "")
     if not url.startswith("postgres"):
         return "sqlite"
     import psycopg
 
-    base, _, name = url.rpartition("/")
-    scratch = f"{name or 'txng'}_resolver_bench"
+    base, _, database = url.rpartition("/")
+    scratch = f"{database or 'txng'}_{name}_bench"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{scratch}"')
@@ -168,7 +170,8 @@ def _worker(port: int, paths: list[str], connections: int, seconds: float, seed:
     results.put((latencies, statuses))  # type: ignore[attr-defined]
 
 
-def _drive(port: int, paths: list[str], *, processes: int, connections: int, seconds: float) -> dict[str, object]:
+def _drive(port: int, paths: list[str], *, processes: int, connections: int, seconds: float) -> dict[str, Any]:
+    """Keep `connections` keep-alive GETs in flight from `processes` processes for `seconds`: rate, latencies."""
     queue: multiprocessing.Queue[tuple[list[float], dict[int, int]]] = multiprocessing.Queue()
     per_process = max(1, connections // processes)
     workers = [
@@ -192,6 +195,7 @@ def _drive(port: int, paths: list[str], *, processes: int, connections: int, sec
         "count": count,
         "rate": count / elapsed,
         "p50": latencies[count // 2] * 1000,
+        "p95": latencies[min(count - 1, int(count * 0.95))] * 1000,
         "p99": latencies[min(count - 1, int(count * 0.99))] * 1000,
         "statuses": dict(sorted(statuses.items())),
     }

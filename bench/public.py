@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import multiprocessing
 import os
 import random
 import shutil
@@ -26,10 +25,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from _django import ROOT
-from codes import BIN, GUNICORN_ARGS, _free_port, _get, _txng, _worker
+from codes import BIN, GUNICORN_ARGS, _free_port, _get, _scratch_database, _txng
+from codes import _drive as drive
 
 OCOP_CSV = ROOT.parent / "shared" / "data" / "can-tho-ocop-products.csv"
 VARIANTS = [
@@ -41,21 +42,6 @@ QUERIES = [
     "mat ong", "kho ca loc", "nuoc mam", "tra mang cau", "ruou man", "banh trang", "khom cau duc", "st2",
     "hanh tim vinh chau", "gao thomm", "buoi da xanh", "xoai cat hoa loc", "keo dua",
 ]  # fmt: skip
-
-
-def _scratch_database(env: dict[str, str]) -> str:
-    url = env.get("TXNG_DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        return "sqlite"
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    scratch = f"{name or 'txng'}_public_bench"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{scratch}"')
-    env["TXNG_DATABASE_URL"] = f"{base}/{scratch}"
-    return "postgresql"
 
 
 def _product_names() -> list[str]:
@@ -106,33 +92,11 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
 
 
-def _drive(port: int, paths: list[str], *, processes: int, connections: int, seconds: float) -> dict[str, float]:
-    queue: multiprocessing.Queue[tuple[list[float], dict[int, int]]] = multiprocessing.Queue()
-    per_process = max(1, connections // processes)
-    workers = [
-        multiprocessing.Process(target=_worker, args=(port, paths, per_process, seconds, seed, queue))
-        for seed in range(processes)
-    ]
-    started = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    outcomes = [queue.get() for _ in workers]
-    elapsed = time.perf_counter() - started
-    for worker in workers:
-        worker.join()
-    latencies = [value for found, _ in outcomes for value in found]
-    statuses: dict[int, int] = {}
-    for _, counts in outcomes:
-        for status, count in counts.items():
-            statuses[status] = statuses.get(status, 0) + count
-    if set(statuses) != {200}:
-        raise SystemExit(f"unexpected statuses {statuses}")
-    return {
-        "rate": len(latencies) / elapsed,
-        "p50": _percentile(latencies, 0.5),
-        "p95": _percentile(latencies, 0.95),
-        "p99": _percentile(latencies, 0.99),
-    }
+def _drive(port: int, paths: list[str], *, processes: int, connections: int, seconds: float) -> dict[str, Any]:
+    result = drive(port, paths, processes=processes, connections=connections, seconds=seconds)
+    if set(result["statuses"]) != {200}:
+        raise SystemExit(f"unexpected statuses {result['statuses']}")
+    return result
 
 
 def main() -> None:
@@ -145,7 +109,7 @@ def main() -> None:
     options = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="txng-public-bench-")
     env = {**os.environ, "TXNG_DATA_DIR": data_dir}
-    vendor = _scratch_database(env)
+    vendor = _scratch_database(env, name="public")
     try:
         _txng(env, "migrate", "--noinput", "-v", "0")
         _txng(env, "collectstatic", "--noinput", "-v", "0")
