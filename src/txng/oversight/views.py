@@ -17,16 +17,13 @@ from txng.accounts.models import Agency
 from txng.accounts.principal import Principal, principal_for_request
 from txng.accounts.visibility import can_edit_organization
 from txng.core.errors import ServiceError
+from txng.core.forms import form_add_service_error
 from txng.oversight import selectors, services
 from txng.oversight.forms import CloseForm, DispositionForm, RecallOpenForm
 from txng.oversight.models import Recall
 from txng.registry.models import Product
 
 _PAGE_SIZE = 50
-
-
-def _form_error(form: Any, error: ServiceError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -72,7 +69,7 @@ def recall_open_page(request: HttpRequest) -> HttpResponse:
                 agency_id=data["agency_id"],
             )
         except ServiceError as error:
-            _form_error(form, error)
+            form_add_service_error(form, error)
         else:
             return redirect("oversight:recall", code=recall.code)
     status = 400 if request.method == "POST" else 200
@@ -114,7 +111,7 @@ def recall_detail(request: HttpRequest, code: str) -> HttpResponse:
                             note=data["note"],
                         )
                     except ServiceError as error:
-                        _form_error(disposition_form, error)
+                        form_add_service_error(disposition_form, error)
                     else:
                         return redirect(reverse("oversight:recall", kwargs={"code": recall.code}) + "#lots")
             elif action in ("close", "cancel") and close_form.is_valid():

@@ -3,7 +3,7 @@ from a violation (the oversight app's recall form, prefilled)."""
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from txng.accounts.models import Agency
 from txng.accounts.principal import Principal
 from txng.core.errors import ServiceError
+from txng.core.forms import form_add_service_error
 from txng.oversight import inspections as services
 from txng.oversight.forms import RecallOpenForm
 from txng.oversight.models_inspections import Inspection, Violation
@@ -23,10 +24,6 @@ from txng.portal.agency.access import officer_view
 from txng.portal.agency.forms import ChecklistForm, InspectionPlanForm, PhotoForm, SampleForm, ViolationForm
 
 PAGE_SIZE: Final = 50
-
-
-def _form_error(form: Any, error: ServiceError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 @officer_view
@@ -53,7 +50,7 @@ def inspection_plan(request: HttpRequest, principal: Principal) -> HttpResponse:
                 product_group=form.cleaned_data["product_group"],
             )
         except ServiceError as error:
-            _form_error(form, error)
+            form_add_service_error(form, error)
         else:
             return redirect("portal:agency-inspection", pk=inspection.pk)
     status = 400 if request.method == "POST" else 200
@@ -161,7 +158,7 @@ def violation_recall(request: HttpRequest, principal: Principal, pk: int) -> Htt
                 agency_id=data["agency_id"],
             )
         except ServiceError as error:
-            _form_error(form, error)
+            form_add_service_error(form, error)
         else:
             return redirect("oversight:recall", code=recall.code)
     return render(

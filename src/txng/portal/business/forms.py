@@ -8,7 +8,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from txng.core.errors import ServiceError
 from txng.registry.models import (
     AdministrativeUnit,
     Certification,
@@ -33,14 +32,6 @@ ACTIVITIES = [
     ("retail_selling", _("Selling")),
 ]
 UNITS = [("KGM", _("kg")), ("TNE", _("tonne")), ("LTR", _("litre")), ("H87", _("piece"))]
-
-
-def add_service_error(form: forms.Form, error: ServiceError) -> None:
-    """Show a service's message at its field (or above the form when it names none)."""
-    field = error.field if error.field in form.fields else None
-    if field is None and error.field == "administrative_unit" and "administrative_unit_id" in form.fields:
-        field = "administrative_unit_id"
-    form.add_error(field, error.message)
 
 
 class RegisterForm(forms.Form):

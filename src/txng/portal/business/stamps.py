@@ -15,11 +15,12 @@ from txng.codes.labels import stamp_batch_pdf, stamp_batch_write_csv
 from txng.codes.models import StampBatch
 from txng.codes.services import stamp_batch_bind_lot, stamp_batch_issue
 from txng.core.errors import ServiceError
+from txng.core.forms import form_add_service_error
 from txng.registry.models import Organization
 from txng.resolver.models import Scan, Signal
 
 from .access import business_view
-from .forms import LotBindForm, StampOrderForm, add_service_error, published_product_choices
+from .forms import LotBindForm, StampOrderForm, published_product_choices
 
 BATCHES_SHOWN = 30
 # The scan plot covers the Mekong Delta around Can Tho; scans outside are clamped to the edge.
@@ -53,7 +54,7 @@ def stamps(request: HttpRequest, principal: Principal, organization: Organizatio
                 activate=True,
             )
         except ServiceError as error:
-            add_service_error(form, error)
+            form_add_service_error(form, error)
         else:
             messages.success(request, _("Stamp batch ordered."))
             return redirect("portal:business-stamps")

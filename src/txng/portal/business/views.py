@@ -13,6 +13,7 @@ from txng.accounts.models import ApiToken
 from txng.accounts.principal import Principal
 from txng.accounts.services import api_token_create, api_token_revoke
 from txng.core.errors import ServiceError
+from txng.core.forms import form_add_service_error
 from txng.registry.models import Facility, Organization, Product
 from txng.registry.selectors import organization_documents
 from txng.registry.services import (
@@ -35,7 +36,6 @@ from .forms import (
     RegisterForm,
     StaffForm,
     TokenForm,
-    add_service_error,
 )
 from .registration import business_register, staff_add
 from .selectors import dashboard_get
@@ -49,7 +49,7 @@ def register(request: HttpRequest) -> HttpResponse:
         try:
             _organization, user = business_register(**data)
         except ServiceError as error:
-            add_service_error(form, error)
+            form_add_service_error(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Your business is registered. Add facilities and products, then submit."))
@@ -70,7 +70,7 @@ def facility_add(request: HttpRequest, principal: Principal, organization: Organ
         try:
             facility_create(actor=principal, organization=organization, **form.cleaned_data)
         except ServiceError as error:
-            add_service_error(form, error)
+            form_add_service_error(form, error)
         else:
             messages.success(request, _("Facility saved."))
             return redirect("portal:business-facilities")
@@ -89,7 +89,7 @@ def facility_edit(request: HttpRequest, principal: Principal, organization: Orga
         try:
             facility_update(actor=principal, facility=facility, **form.cleaned_data)
         except ServiceError as error:
-            add_service_error(form, error)
+            form_add_service_error(form, error)
         else:
             messages.success(request, _("Facility saved."))
             return redirect("portal:business-facilities")
@@ -111,7 +111,7 @@ def product_edit(request: HttpRequest, principal: Principal, organization: Organ
         try:
             product_update(actor=principal, product=product, **changes)
         except ServiceError as error:
-            add_service_error(form, error)
+            form_add_service_error(form, error)
         else:
             image = form.cleaned_data.get("image")
             if image:
@@ -131,7 +131,7 @@ def product_add(request: HttpRequest, principal: Principal, organization: Organi
         try:
             product = product_create(actor=principal, organization=organization, **data)
         except ServiceError as error:
-            add_service_error(form, error)
+            form_add_service_error(form, error)
         else:
             image = form.cleaned_data.get("image")
             if image:
@@ -172,7 +172,7 @@ def tokens(request: HttpRequest, principal: Principal, organization: Organizatio
         try:
             _token, raw = api_token_create(actor=principal, organization=organization, name=form.cleaned_data["name"])
         except ServiceError as error:
-            add_service_error(form, error)
+            form_add_service_error(form, error)
     rows = ApiToken.objects.filter(organization=organization).order_by("-created_at")[:100]
     context = {"form": form, "tokens": rows, "raw": raw, "organization": organization}
     return render(request, "portal/business/tokens.html", context, status=400 if form.errors else 200)
@@ -225,7 +225,7 @@ def organization_page(request: HttpRequest, principal: Principal, organization: 
                 return redirect("portal:business-organization")
         except ServiceError as error:
             bound = next(f for f in (staff_form, document_form, certification_form) if f.is_bound)
-            add_service_error(bound, error)
+            form_add_service_error(bound, error)
     context = {
         "organization": organization,
         "staff_form": staff_form,
