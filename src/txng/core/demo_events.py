@@ -11,6 +11,8 @@ import datetime
 import uuid
 from typing import Any
 
+import orjson
+
 from txng.accounts.principal import OPERATOR
 from txng.codes.models import StampBatch
 from txng.codes.services import stamp_batch_issue
@@ -60,8 +62,6 @@ def _step(name: str) -> str:
 
 
 def _document(events: list[dict[str, Any]]) -> EPCISDocument:
-    import orjson
-
     body = {"@context": CONTEXT, "type": "EPCISDocument", "schemaVersion": "2.0", "epcisBody": {"eventList": events}}
     return parse_document(orjson.dumps(body), "application/ld+json")
 
