@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-WORKERS ?= 4
+WORKERS ?= $(shell nproc)
 export TXNG_DATA_DIR ?= $(CURDIR)/var
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/txng
 
@@ -28,7 +28,7 @@ migrate: messages
 demo: migrate
 	$(BIN)/txng demo-data
 
-# Serves in the foreground on 127.0.0.1:$(PORT) with a production server (gunicorn), plus the task worker
+# Serves in the foreground on 127.0.0.1:$(PORT) with a production server (granian), plus the task worker
 # and the transparency ledger's checkpoint loop (scripts/serve).
 run: demo
 	@echo "OpenTXNG: http://127.0.0.1:$(PORT)/  (back office: /admin/, API docs: /api/docs)"
@@ -41,11 +41,12 @@ lint: $(BIN)/txng
 typecheck: $(BIN)/txng
 	$(BIN)/mypy
 
-# Browser tests drive Debian's chromium; install it when missing (root on the dev and CI machines).
+# Browser tests drive Debian's chromium, the report tests read PDFs with poppler's pdftotext/pdftoppm;
+# install them when missing (root on the dev and CI machines).
 browser:
-	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
-		echo "chromium not installed: browser tests will be skipped"; }
+	@{ test -x /usr/bin/chromium && test -x /usr/bin/pdftotext; } || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null) || \
+		echo "chromium/poppler-utils not installed: browser and PDF tests will be skipped"; }
 
 test-sqlite: messages browser
 	$(BIN)/txng makemigrations --check --dry-run -v 1

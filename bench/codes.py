@@ -3,7 +3,7 @@ the resolver's throughput under load (target ≥ 1,500 resolutions/s on 2 cores,
 
 Run: `.venv/bin/python bench/codes.py [serials [N]] [labels [N]]` (both by default) and
 `.venv/bin/python bench/codes.py resolver [--seconds S] [--connections C]`. The resolver benchmark serves
-the project as `make run` does (gunicorn, same worker settings) on a fresh TXNG_DATA_DIR (or a scratch
+the project as `make run` does (same web server, same worker settings) on a fresh TXNG_DATA_DIR (or a scratch
 PostgreSQL database when TXNG_DATABASE_URL is set), loads it through the `txng` commands, and drives it
 from load-generator processes on 127.0.0.1: browser-like GETs of genuine stamps and of codes not in the
 system (each one logged as a scan), then the static `/.well-known/txng-hello` as the ceiling.
@@ -12,6 +12,7 @@ system (each one logged as a scan), then the static `/.well-known/txng-hello` as
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import multiprocessing
 import os
@@ -23,14 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from _django import ROOT, setup
 
+from txng.testing import web_server
+
 BIN = ROOT / ".venv" / "bin"
-# The same server as `make run` (Makefile: WORKERS ?= 4, gthread with 2 threads).
-GUNICORN_ARGS = ["--worker-class", "gthread", "--threads", "2", "--graceful-timeout", "10", "--timeout", "120"]
 BROWSER_HEADERS = (
     "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
     "Accept-Language: vi-VN,vi;q=0.9,en;q=0.8\r\n"
@@ -201,6 +202,27 @@ def _drive(port: int, paths: list[str], *, processes: int, connections: int, sec
     }
 
 
+@contextlib.contextmanager
+def serving(env: dict[str, str], port: int, *, workers: int) -> Iterator[None]:
+    """The web server as `make run` starts it, on `port`, until the block ends."""
+    server = subprocess.Popen(
+        web_server(port, workers=workers), env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        for _ in range(100):
+            try:
+                if _get(port, "/.well-known/txng-hello")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("the server did not start")
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def _scan_count(env: dict[str, str]) -> int:
     code = "from txng.resolver.models import Scan; print(Scan.objects.count())"
     return int(_txng(env, "shell", "-v", "0", "-c", code).split()[-1])
@@ -240,20 +262,7 @@ def bench_resolver(
         unknown = [f"/01/{demo_gtin('893998', item)}/21/X{item:07d}" for item in range(1, unknown_count + 1)]
         mix = (genuine if unknown_share < 1 else []) + unknown
         port = _free_port()
-        server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "txng.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers), *GUNICORN_ARGS, "--access-logfile", str(Path(data_dir) / "access.log")],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            for _ in range(100):
-                try:
-                    if _get(port, "/.well-known/txng-hello")[0] == 200:
-                        break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                raise SystemExit("the server did not start")
+        with serving(env, port, workers=workers):
             status, _body = _get(port, genuine[0])
             assert status == 307, status
             before = _scan_count(env)
@@ -264,11 +273,8 @@ def bench_resolver(
             hello = _drive(
                 port, ["/.well-known/txng-hello"], processes=processes, connections=connections, seconds=seconds
             )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         print(
-            f"resolver ({vendor}, gunicorn {workers} workers × 2 threads, {connections} connections from "
+            f"resolver ({vendor}, {workers} web workers × 2 threads, {connections} connections from "
             f"{processes} processes, {seconds:.0f} s, {1 - unknown_share:.0%} genuine / {unknown_share:.0%} unknown): "
             f"{resolutions['rate']:,.0f} resolutions/s, p50 {resolutions['p50']:.1f} ms, "
             f"p99 {resolutions['p99']:.1f} ms, statuses {resolutions['statuses']}; "
@@ -288,7 +294,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "4")))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", str(os.cpu_count() or 1))))
     parser.add_argument("--stamps", type=int, default=10_000)
     parser.add_argument("--unknown-share", type=float, default=0.2, help="share of codes not in the system")
     parser.add_argument(

@@ -1,9 +1,10 @@
 """Outbox delivery throughput: a city node pushes N published events to a hub on the same machine.
 
-Two real OpenTXNG instances on 127.0.0.1 (the federation test's harness: gunicorn, own databases — SQLite
-files, or scratch PostgreSQL databases when TXNG_DATABASE_URL is set). The city captures N events of a
-published business (`txng epcis import`, so they are in its outbox); then one worker pass (`outbox_push`,
-in this process, against the city's database) delivers them to the hub's POST /epcis/capture in batches.
+Two real OpenTXNG instances on 127.0.0.1 (the federation test's harness: the web server as `make run`
+starts it, own databases — SQLite files, or scratch PostgreSQL databases when TXNG_DATABASE_URL is set).
+The city captures N events of a published business (`txng epcis import`, so they are in its outbox); then one
+worker pass (`outbox_push`, in this process, against the city's database) delivers them to the hub's POST
+/epcis/capture in batches.
 The figure is events delivered and stored at the hub per second of that pass.
 
 Run: `.venv/bin/python bench/outbox.py [--events N] [--batch N] [--hub-workers N] [--concurrency N]`.
@@ -72,7 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=500, help="events per capture request")
-    parser.add_argument("--hub-workers", type=int, default=2, help="gunicorn workers of the hub")
+    parser.add_argument("--hub-workers", type=int, default=2, help="web server workers of the hub")
     parser.add_argument("--concurrency", type=int, default=2, help="requests in flight (outbox_push)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     options = parser.parse_args()
@@ -116,7 +117,7 @@ def main() -> None:
             print(json.dumps({"events": options.events, "seconds": round(elapsed, 3), "rate": round(rate, 1)}))
         else:
             print(
-                f"outbox delivery ({vendor}, hub: gunicorn {options.hub_workers} workers on 127.0.0.1, "
+                f"outbox delivery ({vendor}, hub: {options.hub_workers} web workers on 127.0.0.1, "
                 f"{options.batch} events per request, {options.concurrency} in flight): "
                 f"{options.events:,} events in {elapsed:.2f} s = {rate:,.0f} events/s, each stored once at the hub"
             )

@@ -2,7 +2,7 @@
 at 50,000 published products.
 
 Run: `.venv/bin/python bench/public.py [--products N] [--seconds S] [--connections C]`. Like the resolver
-benchmark (bench/codes.py), it serves the project as `make run` does (gunicorn, same worker settings) on a
+benchmark (bench/codes.py), it serves the project as `make run` does (same web server, same worker settings) on a
 fresh TXNG_DATA_DIR (or a scratch PostgreSQL database when TXNG_DATABASE_URL is set), loads the demo data
 and N published products with names from the city's real OCOP list through the registry services (so the
 search index is kept by the same hooks as in production), then measures:
@@ -20,17 +20,15 @@ import csv
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from _django import ROOT
-from codes import BIN, GUNICORN_ARGS, _free_port, _get, _scratch_database, _txng
 from codes import _drive as drive
+from codes import _free_port, _get, _scratch_database, _txng, serving
 
 OCOP_CSV = ROOT.parent / "shared" / "data" / "can-tho-ocop-products.csv"
 VARIANTS = [
@@ -105,7 +103,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "4")))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", str(os.cpu_count() or 1))))
     options = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="txng-public-bench-")
     env = {**os.environ, "TXNG_DATA_DIR": data_dir}
@@ -147,20 +145,7 @@ def main() -> None:
         )
 
         port = _free_port()
-        server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "txng.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(options.workers), *GUNICORN_ARGS, "--access-logfile", str(Path(data_dir) / "access.log")],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            for _ in range(100):
-                try:
-                    if _get(port, "/.well-known/txng-hello")[0] == 200:
-                        break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                raise SystemExit("the server did not start")
+        with serving(env, port, workers=options.workers):
             rng = random.Random(7)
             pages = [f"/san-pham/{gtin}/" for gtin in rng.sample(gtins, min(5000, len(gtins)))]
             # Visitors favour popular products: Zipf (s = 1) over every product, in random rank order.
@@ -181,15 +166,12 @@ def main() -> None:
                 port, ["/.well-known/txng-hello"], processes=options.processes, connections=options.connections,
                 seconds=min(5.0, options.seconds),
             )  # fmt: skip
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         print(
             f"search over HTTP ({vendor}, one client in a second process): {http_search['rate']:,.0f} requests/s, "
             f"p50 {http_search['p50']:.1f} ms, p95 {http_search['p95']:.1f} ms"
         )
         print(
-            f"product pages ({vendor}, gunicorn {options.workers} workers × 2 threads, {options.connections} "
+            f"product pages ({vendor}, {options.workers} web workers × 2 threads, {options.connections} "
             f"connections from {options.processes} processes, {options.seconds:.0f} s, {len(pages):,} products): "
             f"{product_pages['rate']:,.0f} pages/s, p50 {product_pages['p50']:.1f} ms, "
             f"p95 {product_pages['p95']:.1f} ms, p99 {product_pages['p99']:.1f} ms; "

@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn."""
+"""WSGI entry point for the web server (granian; see scripts/serve)."""
 
 import os
 

@@ -1,6 +1,6 @@
 """A small per-process cache with a time to live, for the resolver's hot lookups (products, stamp batches).
 
-Each gunicorn worker keeps its own: a change made in one process is dropped there at once (the services
+Each web server worker process keeps its own: a change made in one process is dropped there at once (the services
 call `discard`) and seen by the others within `ttl` seconds. The resolver benchmark (bench/codes.py) shows
 why: building an ORM query costs milliseconds, several times the static-page ceiling per request.
 """
@@ -21,7 +21,7 @@ class TTLCache(Generic[Value]):
     def __init__(self, *, ttl: float, size: int) -> None:
         self.ttl, self.size = ttl, size
         self._entries: dict[Hashable, tuple[float, Value]] = {}
-        self._lock = threading.Lock()  # gunicorn's gthread workers share the cache between threads
+        self._lock = threading.Lock()  # a worker's threads share the cache
 
     def get(self, key: Hashable, load: Callable[[], Value]) -> Value:
         """The cached value of `key`, or `load()` (outside the lock) remembered for `ttl` seconds."""

@@ -98,6 +98,10 @@ class DigitalLink:
         """Concatenated element string with FNC1/GS separators."""
         return format_element_string(self.ais, separator=separator)
 
+    def path_uri(self) -> str:
+        """The primary key and qualifiers as a URI path, e.g. "/01/09506000134352/10/ABC" (checked when parsed)."""
+        return "".join(f"/{ai}/{_escape(value, is_query=False)}" for ai, value in self.path)
+
     def canonical_uri(self, *, include_attributes: bool = False) -> str:
         """The same identifier on https://id.gs1.org (path only unless attributes are asked for)."""
         return build_digital_link(CANONICAL_BASE, self.ais if include_attributes else self.path)

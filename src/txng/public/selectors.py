@@ -18,6 +18,7 @@ from txng.accounts.principal import PUBLIC
 from txng.accounts.visibility import organization_q, product_q
 from txng.codes.cache import TTLCache
 from txng.core.errors import NotFound
+from txng.core.prepared import PreparedQuery
 from txng.gs1 import CANONICAL_BASE, parse_digital_link
 from txng.oversight.models import AffectedLot
 from txng.oversight.selectors import recalls_for_product, recalls_public
@@ -81,6 +82,30 @@ def recalled_gtins_forget() -> None:
     _recalled_gtins.clear()
 
 
+# The three queries of a product page, compiled once per process (txng.core.prepared says why).
+_published_product: PreparedQuery[Product] = PreparedQuery(
+    lambda gtin: (
+        published_products()
+        .select_related("organization__administrative_unit", "product_group")
+        .filter(gtin=gtin)
+        .order_by()[:1]
+    ),
+    str,
+)
+_certifications: PreparedQuery[Certification] = PreparedQuery(
+    lambda product_id, organization_id: (
+        Certification.objects.filter(Q(product_id=product_id) | Q(organization_id=organization_id, product=None))
+        .select_related("facility")
+        .order_by("kind", "-expires_on")
+    ),
+    int,
+    int,
+)
+_ocop_ratings: PreparedQuery[OcopRating] = PreparedQuery(
+    lambda product_id: OcopRating.objects.filter(product_id=product_id).order_by("-issued_on"), int
+)
+
+
 def product_page(*, gtin: str) -> ProductPage:
     """The facts of the consumer page for a published product, without a stamp (so without a verdict).
 
@@ -88,19 +113,14 @@ def product_page(*, gtin: str) -> ProductPage:
     with the recall lookup skipped when no public recall reaches the GTIN (the common case; a page view
     then costs three queries).
     """
-    related = published_products().select_related("organization__administrative_unit", "product_group")
-    found = list(related.filter(gtin=gtin).order_by()[:1]) if gtin.isdigit() and len(gtin) == 14 else []
+    found = _published_product(gtin) if gtin.isdigit() and len(gtin) == 14 else []
     product = found[0] if found else None
     if product is None:
         raise NotFound("No such published product.")
     resolution = Resolution(parse_digital_link(f"{CANONICAL_BASE}/01/{gtin}"), product=product)
     facts = ConsumerPage(resolution)
-    facts.certifications = list(
-        Certification.objects.filter(Q(product=product) | Q(organization_id=product.organization_id, product=None))
-        .select_related("facility")
-        .order_by("kind", "-expires_on")
-    )
-    facts.ocop_ratings = list(OcopRating.objects.filter(product=product).order_by("-issued_on"))
+    facts.certifications = _certifications(product.pk, product.organization_id)
+    facts.ocop_ratings = _ocop_ratings(product.pk)
     if gtin in _recalled_gtins.get("all", _load_recalled_gtins):
         facts.product_recalls = recalls_for_product(gtin=gtin)
     return ProductPage(product, facts)

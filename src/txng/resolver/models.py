@@ -68,7 +68,10 @@ class Scan(models.Model):
     gtin = models.CharField(_("GTIN"), max_length=14)
     lot = models.CharField(_("lot"), max_length=20, blank=True)
     serial = models.CharField(_("serial"), max_length=20, blank=True)
-    batch = models.ForeignKey(StampBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="scans")
+    # No index of its own: resolver_scan_stamp_idx starts with it, and every scan writes each index.
+    batch = models.ForeignKey(
+        StampBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="scans", db_index=False
+    )
     stamp_index = models.PositiveIntegerField(_("stamp number"), null=True, blank=True)
     verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices)
     scanned_at = models.DateTimeField(_("scanned at"), db_index=True)

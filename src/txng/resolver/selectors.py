@@ -25,6 +25,7 @@ from txng.lineage.selectors import Scope, lot_trace
 from txng.oversight.models import Recall
 from txng.oversight.selectors import recall_active_for_lot, recalls_for_product
 from txng.registry.models import Certification, Facility, OcopRating, Organization, Product
+from txng.resolver import scanlog
 from txng.resolver.links import Link
 from txng.resolver.models import ProductLink, Scan, Verdict
 from txng.resolver.risk import ScanPoint
@@ -151,14 +152,16 @@ def identifier_resolve(link: DigitalLink, *, visitor: str = "") -> Resolution:
 
 def product_published(*, gtin: str) -> Product | None:
     """The published product of a published organization with this GTIN (shared, read only; cached briefly)."""
-    return _hot_products.get(
-        gtin,
-        lambda: (
-            Product.objects.filter(gtin=gtin, is_published=True, organization__is_published=True)
-            .select_related("organization")
-            .first()
-        ),
-    )
+
+    def load() -> Product | None:
+        # Most misses are codes we never issued (copied or invented labels): one plain query says so
+        # before the ORM builds the whole product (scanlog's reason: building the query costs more).
+        product_id = scanlog.published_product_id(gtin)
+        if product_id is None:
+            return None
+        return Product.objects.select_related("organization").filter(pk=product_id).first()
+
+    return _hot_products.get(gtin, load)
 
 
 def product_forget(gtin: str | None = None) -> None:
@@ -171,15 +174,7 @@ def product_forget(gtin: str | None = None) -> None:
 
 def stamp_scans(*, batch: StampBatch, index: int) -> list[ScanPoint]:
     """The stamp's scans, newest first (at most STAMP_SCANS_LIMIT)."""
-    rows = (
-        Scan.objects.filter(batch=batch, stamp_index=index)
-        .order_by("-scanned_at")
-        .values_list("scanned_at", "ip_hash", "latitude", "longitude")[:STAMP_SCANS_LIMIT]
-    )
-    return [
-        ScanPoint(at, visitor, float(lat) if lat is not None else None, float(lon) if lon is not None else None)
-        for at, visitor, lat, lon in rows
-    ]
+    return scanlog.stamp_scans(batch_id=batch.pk, index=index, limit=STAMP_SCANS_LIMIT)
 
 
 def location_get(*, gln: str, extension: str = "") -> Facility | Organization | None:

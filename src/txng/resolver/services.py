@@ -26,8 +26,9 @@ from txng.codes.serials import decrypt_secret, serial_for
 from txng.core.audit import audit_record
 from txng.core.errors import PermissionDenied, ServiceError
 from txng.registry.models import Product
+from txng.resolver import scanlog
 from txng.resolver.models import PinCheck, ProductLink, Scan, Signal, SuspectReport, Verdict
-from txng.resolver.risk import PinEntry, ScanPoint, stamp_risk
+from txng.resolver.risk import PIN_WINDOW, PinEntry, ScanPoint, stamp_risk
 from txng.resolver.selectors import STAMP_SCANS_LIMIT, stamp_scans
 
 PIN_TRIES_PER_VISITOR_PER_HOUR: Final = 10
@@ -73,7 +74,7 @@ def scan_record(
     """Log one resolution and raise signals it gives evidence for."""
     # `earlier_scans`: the stamp's scans before this one as the verdict read them (newest first); given,
     # the rules take them and this scan instead of reading the stamp's scans a second time.
-    scan = Scan.objects.create(
+    scan = Scan(
         organization_id=organization_id,
         gtin=request.gtin,
         lot=request.lot[:20],
@@ -86,6 +87,7 @@ def scan_record(
         platform=request.platform[:40],
         language=request.language[:20],
     )
+    scanlog.scan_insert(scan)
     if request.serial and (check in (StampCheck.FORGED, StampCheck.UNISSUED) or verdict == Verdict.VOIDED):
         signals_evaluate(
             gtin=request.gtin, serial=request.serial, organization_id=organization_id, batch=batch,
@@ -162,13 +164,7 @@ def signals_evaluate(
     else:
         if scans is None:
             scans = stamp_scans(batch=batch, index=stamp_index)
-        pins = PinCheck.objects.filter(
-            batch=batch, stamp_index=stamp_index, checked_at__gte=now - datetime.timedelta(days=1)
-        )
-        entries = [
-            PinEntry(at, correct, visitor)
-            for at, correct, visitor in pins.values_list("checked_at", "is_correct", "ip_hash")
-        ]
+        entries = scanlog.pin_entries(batch_id=batch.pk, index=stamp_index, since=now - PIN_WINDOW)
         if len(scans) > 10:  # the norm only matters once a stamp is scanned often
             norm = _batch_norm(batch)
     risk = stamp_risk(

@@ -8,13 +8,17 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from txng.codes.cache import TTLCache
 from txng.core.errors import ServiceError
-from txng.gs1 import GS1Error, build_digital_link, parse_digital_link
+from txng.gs1 import DigitalLink, GS1Error, parse_digital_link
 from txng.resolver import services
 from txng.resolver.links import (
     GS1_VOC,
@@ -43,6 +47,18 @@ _CORS: Final = {
 }
 
 
+def _scan_token(scan_id: int) -> str:
+    """The signed reference to a scan the consumer page gets (its verdict, the phone's position), for a day."""
+    return signing.TimestampSigner(salt=_SCAN_SALT).sign(str(scan_id))
+
+
+def _scan_id(token: str) -> int | None:
+    try:
+        return int(signing.TimestampSigner(salt=_SCAN_SALT).unsign(token, max_age=_SCAN_TOKEN_MAX_AGE))
+    except (signing.BadSignature, ValueError):
+        return None
+
+
 def _client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
@@ -65,8 +81,8 @@ def _problem(status: int, title: str, detail: str) -> HttpResponse:
     return _with_cors(JsonResponse(body, status=status, content_type="application/problem+json"))
 
 
-def _canonical_path(link: Any) -> str:
-    return build_digital_link(_PARSE_BASE, link.path)[len(_PARSE_BASE) :]
+def _canonical_path(link: DigitalLink) -> str:
+    return link.path_uri()
 
 
 def _wants_linkset(request: HttpRequest, link_type: str | None) -> bool:
@@ -164,7 +180,7 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
             earlier_scans=resolution.stamp_scans,
         )
         if target.is_ours:
-            token = signing.dumps(scan.pk, salt=_SCAN_SALT)
+            token = _scan_token(scan.pk)
             href = with_query(target.href, "&".join(part for part in (query, f"scan={token}") if part))
     response = HttpResponse(status=307)
     response.headers["Location"] = href
@@ -189,8 +205,25 @@ def _not_found(request: HttpRequest, resolution: Resolution) -> HttpResponse:
         services.scan_record(
             request=_scan_request(request, resolution), verdict=Verdict.NOT_IN_SYSTEM, organization_id=None
         )
-    response = render(request, "resolver/not_found.html", {"resolution": resolution}, status=404)
-    return _with_cors(response)
+    return _with_cors(_not_found_page(request, resolution))
+
+
+# The not-found page is the same for every unknown code but the code itself (and the path the language
+# switch returns to), and copied or invented labels make it the resolver's most frequent page: rendered once
+# per language for visitors who are not signed in, with the two texts put in escaped. Rendering it for each
+# request cost more than the rest of the resolution (bench/codes.py).
+_CODE_SLOT, _PATH_SLOT = "\ue000", "\ue001"  # private-use characters: never in our templates, kept by escaping
+_not_found_pages: TTLCache[str] = TTLCache(ttl=300, size=16)
+
+
+def _not_found_page(request: HttpRequest, resolution: Resolution) -> HttpResponse:
+    template, code, path = "resolver/not_found.html", resolution.link.hri, request.get_full_path()
+    if request.user.is_authenticated:  # the menu is the visitor's own
+        return render(request, template, {"hri": code, "next_path": path}, status=404)
+    page = _not_found_pages.get(
+        get_language(), lambda: render_to_string(template, {"hri": _CODE_SLOT, "next_path": _PATH_SLOT}, request)
+    )
+    return HttpResponse(page.replace(_CODE_SLOT, escape(code)).replace(_PATH_SLOT, escape(path)), status=404)
 
 
 def _multiple_choices(
@@ -245,11 +278,8 @@ def _current_scan(request: HttpRequest, resolution: Resolution) -> Scan | None:
     token = request.GET.get("scan", "")
     if not token:
         return None
-    try:
-        scan_id = signing.loads(token, salt=_SCAN_SALT, max_age=_SCAN_TOKEN_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    scan = Scan.objects.filter(pk=scan_id).first()
+    scan_id = _scan_id(token)
+    scan = Scan.objects.filter(pk=scan_id).first() if scan_id is not None else None
     if scan is None or scan.gtin != resolution.gtin or scan.serial != resolution.serial:
         return None
     return scan
@@ -268,7 +298,7 @@ def trace_page(request: HttpRequest, path: str) -> HttpResponse:
     visitor = _visitor(request)
     resolution = identifier_resolve(link, visitor=visitor)
     if not resolution.found:
-        return render(request, "resolver/not_found.html", {"resolution": resolution}, status=404)
+        return _not_found_page(request, resolution)
     if resolution.location is not None:
         return render(request, "resolver/location.html", {"resolution": resolution, "place": resolution.location})
     scan = _current_scan(request, resolution)
@@ -318,10 +348,12 @@ def _handle_post(request: HttpRequest, resolution: Resolution, visitor: str, con
 @require_POST
 def scan_location(request: HttpRequest) -> HttpResponse:
     """The visitor's phone shares its coarse position for the scan it just made (optional)."""
+    scan_id = _scan_id(request.POST.get("scan", ""))
     try:
-        scan_id = signing.loads(request.POST.get("scan", ""), salt=_SCAN_SALT, max_age=_SCAN_TOKEN_MAX_AGE)
         latitude, longitude = float(request.POST["latitude"]), float(request.POST["longitude"])
-    except (signing.BadSignature, KeyError, ValueError):
+    except (KeyError, ValueError):
+        return HttpResponse(status=400)
+    if scan_id is None:
         return HttpResponse(status=400)
     scan = Scan.objects.select_related("batch").filter(pk=scan_id).first()
     if scan is None:

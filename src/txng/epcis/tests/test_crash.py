@@ -1,4 +1,4 @@
-"""Crash test: SIGKILL a real gunicorn server in the middle of a large capture, restart it, retry.
+"""Crash test: SIGKILL a real server (as `make run` starts it) in the middle of a large capture, restart it, retry.
 
 The server runs in its own process group with its own data directory (SQLite) or a scratch PostgreSQL
 database (when TXNG_DATABASE_URL is set), so this test touches neither the test database nor `var/`.
@@ -23,6 +23,8 @@ from typing import Any
 
 import orjson
 import pytest
+
+from txng.testing import web_server
 
 EVENTS = 10_000
 BIN = Path(sys.executable).parent
@@ -91,8 +93,7 @@ class Server:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "txng.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", "1", "--timeout", "120"],
+            web_server(self.port),
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
         deadline = time.monotonic() + 30
@@ -108,7 +109,7 @@ class Server:
 
     def kill(self) -> None:
         assert self.process is not None
-        # The whole group: the gunicorn arbiter and its worker, as a power cut or the OOM killer would.
+        # The whole group: the server's main process and its worker, as a power cut or the OOM killer would.
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
         self.process = None

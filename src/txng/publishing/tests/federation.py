@@ -1,6 +1,6 @@
 """Two real OpenTXNG servers on 127.0.0.1 (a city node and a hub) and a fault-injecting proxy between them.
 
-Used by the end-to-end federation test and by bench/outbox.py. Each node is a gunicorn server (as
+Used by the end-to-end federation test and by bench/outbox.py. Each node is a web server (as
 `make run` serves) with its own TXNG_DATA_DIR (SQLite) or its own PostgreSQL database when the calling
 process has TXNG_DATABASE_URL; the city's outbox worker is a `txng publishing push` process.
 """
@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from txng.testing import web_server
 
 BIN = Path(sys.executable).parent
 CONTEXT = ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"]
@@ -53,7 +55,7 @@ def wait_for(condition: Callable[[], bool], *, seconds: float, what: str) -> Non
 
 
 class Node:
-    """One OpenTXNG instance: a database, a gunicorn server, and `txng` commands run against it."""
+    """One OpenTXNG instance: a database, a web server, and `txng` commands run against it."""
 
     def __init__(self, name: str, root: Path, database_url: str = "", extra_env: dict[str, str] | None = None) -> None:
         self.name = name
@@ -84,8 +86,7 @@ class Node:
     def start(self, *, workers: int = 1) -> None:
         log = (self.data_dir / "server.log").open("ab")
         self.server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "txng.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--worker-class", "gthread", "--threads", "4", "--timeout", "60"],
+            web_server(self.port, workers=workers, threads=4),
             env=self.env, stdout=log, stderr=log,
         )  # fmt: skip
         wait_for(self._is_up, seconds=30, what=f"the {self.name} server")

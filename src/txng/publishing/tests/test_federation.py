@@ -1,8 +1,8 @@
 """End to end: a city node pushes published events to a hub; each arrives exactly once, whatever happens.
 
-Two real servers (gunicorn) on 127.0.0.1 with their own databases, the city's `txng publishing push`
+Two real servers (as `make run` starts them) on 127.0.0.1 with their own databases, the city's `txng publishing push`
 worker as a separate process, and a fault-injecting proxy between the city and the hub. Skipped only
-when no port can be opened on 127.0.0.1 or gunicorn is missing.
+when no port can be opened on 127.0.0.1 or the web server is missing.
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ def _ports_available() -> bool:
             probe.listen()
     except OSError:
         return False
-    return (BIN / "gunicorn").exists()
+    return (BIN / "granian").exists()
 
 
-pytestmark = pytest.mark.skipif(not _ports_available(), reason="needs free ports on 127.0.0.1 and gunicorn")
+pytestmark = pytest.mark.skipif(not _ports_available(), reason="needs free ports on 127.0.0.1 and granian")
 
 
 @pytest.fixture
