@@ -55,6 +55,7 @@ class Resolution:
     # The stamp's earlier scans (newest first, at most STAMP_SCANS_LIMIT), read once for the verdict and
     # handed on to the counterfeit rules when this scan is logged; None when not read.
     stamp_scans: list[ScanPoint] | None = None
+    visitor: str = ""  # the keyed hash of the visitor's address the verdict was given for
 
     @property
     def gtin(self) -> str:
@@ -112,7 +113,7 @@ def _batch_verdict(batch: StampBatch) -> str | None:
 
 def identifier_resolve(link: DigitalLink, *, visitor: str = "") -> Resolution:
     """Find the product (or location) and, for a serialised code, check the stamp and give the verdict."""
-    resolution = Resolution(link)
+    resolution = Resolution(link, visitor=visitor)
     ai, value = link.primary_key
     if ai == "414":
         resolution.location = location_get(gln=value, extension=link.value("254") or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Final
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
@@ -36,6 +37,7 @@ from txng.resolver.models import ProductLink, Scan, Verdict
 from txng.resolver.selectors import Resolution, consumer_page, identifier_resolve, product_links
 
 _PARSE_BASE: Final = "https://resolver.invalid"
+_PATH_SAFE: Final = "/:@!$&'()*+,;=-._~"  # RFC 3986 path characters but "%": a decoded "%" is data
 _SCAN_SALT: Final = "txng.resolver.scan"
 _SCAN_TOKEN_MAX_AGE: Final = 24 * 3600
 _BUILT_IN_TYPES: Final = frozenset({"gs1:pip", "gs1:traceability", "gs1:certificationInfo", "gs1:locationInfo"})
@@ -93,8 +95,10 @@ def _wants_linkset(request: HttpRequest, link_type: str | None) -> bool:
 
 
 def _parse(path: str, query: str) -> Any:
-    # Trailing slashes are tolerated (conformance: "SHOULD tolerate trailing slashes").
-    return parse_digital_link(f"{_PARSE_BASE}/{path.rstrip('/')}" + (f"?{query}" if query else ""))
+    # Trailing slashes are tolerated (conformance: "SHOULD tolerate trailing slashes"). Django hands the path
+    # over percent-decoded; encoded again, a serial with "<", '"' or "%" (all in GS1's CSET 82) parses as printed.
+    encoded = quote(path.rstrip("/"), safe=_PATH_SAFE)
+    return parse_digital_link(f"{_PARSE_BASE}/{encoded}" + (f"?{query}" if query else ""))
 
 
 def _scan_request(request: HttpRequest, resolution: Resolution) -> services.ScanRequest:
@@ -102,7 +106,7 @@ def _scan_request(request: HttpRequest, resolution: Resolution) -> services.Scan
         gtin=resolution.gtin,
         lot=resolution.link.value("10") or "",
         serial=resolution.serial,
-        visitor=_visitor(request),
+        visitor=resolution.visitor,
         platform=request.headers.get("Sec-CH-UA-Platform", "").strip('"') or _platform(request),
         language=request.headers.get("Accept-Language", "")[:20],
     )

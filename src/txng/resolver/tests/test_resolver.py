@@ -70,6 +70,23 @@ def test_unknown_gtin_is_a_404_never_a_200(client: Client, db: None) -> None:
     assert Scan.objects.get().verdict == "not_in_system"
 
 
+def test_not_found_page_names_each_code_in_the_visitors_language(client: Client, db: None) -> None:
+    # The page is rendered once per language and shared: each answer must still show its own code, escaped,
+    # return to its own path when the language is switched, and follow the visitor's language.
+    first, second = next_gtin(), next_gtin()
+    page = client.get(f"/01/{first}/21/A%3Cb%3E", HTTP_ACCEPT="text/html").content.decode()
+    assert f"(01){first}(21)A&lt;b&gt;" in page
+    assert "<b>" not in page
+    assert f'value="/01/{first}/21/A%3Cb%3E"' in page
+    assert "Không có trong hệ thống" in page
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/01/{second}", HTTP_ACCEPT="text/html").content.decode()
+    assert f"(01){second}" in page
+    assert first not in page
+    assert "Not in the system" in page
+    assert "csrfmiddlewaretoken" not in page
+
+
 def test_linktype_redirects_to_the_requested_type(client: Client, make_batch: MakeBatch) -> None:
     # "SHALL redirect to the requested linkType if available"
     path = _stamp_path(make_batch())
