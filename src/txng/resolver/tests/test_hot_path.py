@@ -6,6 +6,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from txng.accounts.principal import OPERATOR
@@ -56,3 +57,22 @@ def test_voiding_a_batch_is_seen_at_once_by_the_process_that_voided_it(client: C
     client.get(second)
     # then
     assert Scan.objects.get(stamp_index=1).verdict == Verdict.VOIDED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scan_logged_outside_a_transaction_is_stored_and_committed(make_batch: MakeBatch) -> None:
+    # As the resolver logs scans in production (autocommit; on PostgreSQL without waiting for the WAL flush):
+    # the row is there, with its key, for any other connection.
+    # given
+    path = _paths(make_batch(count=1))[0]
+    # when
+    response = Client().get(path)
+    # then
+    assert response.status_code == 307
+    scan = Scan.objects.get()
+    assert scan.verdict == Verdict.GENUINE
+    assert f"scan={scan.pk}:" in response["Location"]
+    assert connection.in_atomic_block is False
+    with connection.cursor() as cursor:  # a setting made for the insert does not outlive it
+        cursor.execute("SHOW synchronous_commit" if connection.vendor == "postgresql" else "SELECT 'on'")
+        assert cursor.fetchone() == ("on",)
