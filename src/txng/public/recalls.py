@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from txng.accounts.principal import PUBLIC
 from txng.oversight.models import Recall
@@ -123,7 +123,7 @@ opendata.register(
 opendata.EXTRA_PAGES.append("public:recalls")
 
 
-@require_GET
+@require_safe
 @public_cache(max_age=60)
 def recalls_page(request: HttpRequest) -> HttpResponse:
     """Current and past recalls."""
@@ -132,7 +132,7 @@ def recalls_page(request: HttpRequest) -> HttpResponse:
     return render(request, "public/recalls.html", {"page": page})
 
 
-@require_GET
+@require_safe
 @public_cache(max_age=60)
 def recall_page(request: HttpRequest, code: str) -> HttpResponse:
     """One public recall with its affected lots."""

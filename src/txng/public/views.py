@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language
 
 from txng.codes.cache import TTLCache
@@ -47,14 +47,14 @@ def _page_number(request: HttpRequest) -> int:
 language_switch = require_POST(csrf_exempt(set_language))
 
 
-@require_GET
+@require_safe
 @public_cache()
 def home(request: HttpRequest) -> HttpResponse:
     """Home page: search, figures, newest products, the ways into the catalog, map and open data."""
     return render(request, "public/home.html", selectors.home_figures())
 
 
-@require_GET
+@require_safe
 @public_cache(max_age=60)
 def search(request: HttpRequest) -> HttpResponse:
     """Search results (products and producers)."""
@@ -82,7 +82,7 @@ def product_pages_forget() -> None:
     _product_pages.clear()
 
 
-@require_GET
+@require_safe
 @public_cache()
 def product(request: HttpRequest, gtin: str) -> HttpResponse:
     """A published product: the consumer page's facts, without a stamp verdict; its Digital Link."""
@@ -139,7 +139,7 @@ def _product_body(request: HttpRequest, gtin: str) -> bytes | None:
     return render(request, "public/product.html", context).content
 
 
-@require_GET
+@require_safe
 @public_cache()
 def producer(request: HttpRequest, organization_id: int) -> HttpResponse:
     """A published producer: profile, facilities on a map, certificates, OCOP and published products."""
@@ -172,7 +172,7 @@ def producer(request: HttpRequest, organization_id: int) -> HttpResponse:
     return render(request, "public/producer.html", context)
 
 
-@require_GET
+@require_safe
 @public_cache()
 def catalog(request: HttpRequest) -> HttpResponse:
     """The city's catalog of published products: by group, ward, OCOP stars and certificate."""
@@ -185,7 +185,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
     return render(request, "public/catalog.html", context)
 
 
-@require_GET
+@require_safe
 @public_cache()
 def places_map(request: HttpRequest) -> HttpResponse:
     """Facilities and growing areas of published producers, on a map or a plain plot, and as a list."""
@@ -193,14 +193,14 @@ def places_map(request: HttpRequest) -> HttpResponse:
     return render(request, "public/map.html", {"places": places, "map": map_view(places)})
 
 
-@require_GET
+@require_safe
 @public_cache(max_age=3600)
 def open_data(request: HttpRequest) -> HttpResponse:
     """What can be downloaded, its schema and its licence."""
     return render(request, "public/open_data.html", {"datasets": opendata.DATASETS, "licence": opendata.LICENCE})
 
 
-@require_GET
+@require_safe
 @public_cache(max_age=600)
 def download(request: HttpRequest, dataset: str, extension: str) -> HttpResponseBase:
     """A whole data set as CSV or JSON (streamed)."""
@@ -210,7 +210,7 @@ def download(request: HttpRequest, dataset: str, extension: str) -> HttpResponse
     return opendata.download_response(found, extension)
 
 
-@require_GET
+@require_safe
 @public_cache(max_age=3600)
 def sitemap_index(request: HttpRequest) -> HttpResponse:
     """sitemap.xml: the index of the section sitemaps (sitemaps.org protocol 0.9)."""
@@ -219,7 +219,7 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
     return HttpResponse(body, content_type="application/xml; charset=utf-8")
 
 
-@require_GET
+@require_safe
 @public_cache(max_age=3600)
 def sitemap_section(request: HttpRequest, section: str, number: int) -> HttpResponse:
     """One section sitemap (pages, products or producers; at most 10,000 addresses each)."""

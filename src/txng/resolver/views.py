@@ -15,7 +15,7 @@ from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from txng.codes.cache import TTLCache
 from txng.core.errors import ServiceError
@@ -241,13 +241,13 @@ def _multiple_choices(
     return _with_cors(response)
 
 
-@require_GET
+@require_safe
 def hello(request: HttpRequest) -> HttpResponse:
     """A fixed text answer with no database access (bench/codes.py measures the server's ceiling with it)."""
     return HttpResponse("hello\n", content_type="text/plain; charset=utf-8")
 
 
-@require_GET
+@require_safe
 def well_known(request: HttpRequest) -> JsonResponse:
     """The resolver description file (conformance: "SHALL provide a resolver description file at
     /.well-known/gs1resolver"; "The list of supported primary identifiers SHALL be provided")."""

@@ -220,6 +220,16 @@ def test_public_pages_are_cacheable_and_answer_304(client: Client, demo: Any) ->
     assert again.status_code == 304
 
 
+def test_public_pages_answer_head_requests(client: Client, demo: Any) -> None:
+    # Link checkers and crawlers ask with HEAD first: the same status and headers as GET, no body.
+    gtin = Product.objects.get(name="Gạo ST25").gtin
+    for url in ("/", reverse("public:product", args=[gtin]), reverse("public:catalog"), f"/01/{gtin}", "/healthz"):
+        got, head = client.get(url), client.head(url)
+        assert head.status_code == got.status_code, url
+        assert head.get("ETag") == got.get("ETag"), url
+        assert head.content == b"", url
+
+
 def test_pages_for_signed_in_users_are_private(client: Client, demo: Any) -> None:
     # given
     user = User.objects.create_user(username="officer", password="a-long-password-1")
