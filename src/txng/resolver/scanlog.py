@@ -48,6 +48,18 @@ def _statements() -> dict[str, str]:
             f"WHERE {_columns(PinCheck, 'batch')} = %s AND {_columns(PinCheck, 'stamp_index')} = %s "
             f"AND {_columns(PinCheck, 'checked_at')} >= %s"
         ),
+        # Both of a stamp's reads in one statement (one round trip): its newest scans, then its recent PIN
+        # entries, told apart by the first column.
+        "stamp": (
+            f"SELECT 0, s.* FROM (SELECT {_columns(Scan, 'scanned_at', 'ip_hash', 'latitude', 'longitude')}, "  # noqa: S608 - names from the models
+            f"CAST(NULL AS BOOLEAN) AS is_correct FROM {quote(scan)} "
+            f"WHERE {_columns(Scan, 'batch')} = %s AND {_columns(Scan, 'stamp_index')} = %s "
+            f"ORDER BY {_columns(Scan, 'scanned_at')} DESC LIMIT %s) s "
+            f"UNION ALL SELECT 1, {_columns(PinCheck, 'checked_at', 'ip_hash')}, NULL, NULL, "
+            f"{_columns(PinCheck, 'is_correct')} FROM {quote(pin)} "
+            f"WHERE {_columns(PinCheck, 'batch')} = %s AND {_columns(PinCheck, 'stamp_index')} = %s "
+            f"AND {_columns(PinCheck, 'checked_at')} >= %s"
+        ),
         "product": (
             f"SELECT p.{_columns(Product, 'id')} FROM {quote(product)} p "  # noqa: S608 - names from the models
             f"JOIN {quote(organization)} o ON o.{_columns(Organization, 'id')} = p.{_columns(Product, 'organization')} "
@@ -80,6 +92,22 @@ def stamp_scans(*, batch_id: int, index: int, limit: int) -> list[ScanPoint]:
         cursor.execute(_statements()["scans"], [batch_id, index, limit])
         rows = cursor.fetchall()
     return [ScanPoint(_aware(at), visitor, _float(lat), _float(lon)) for at, visitor, lat, lon in rows]
+
+
+def stamp_record(
+    *, batch_id: int, index: int, limit: int, pins_since: datetime.datetime
+) -> tuple[list[ScanPoint], list[PinEntry]]:
+    """The stamp's scans (newest first, at most `limit`) and its PIN entries since `pins_since`."""
+    with connection.cursor() as cursor:
+        since = connection.ops.adapt_datetimefield_value(pins_since)
+        cursor.execute(_statements()["stamp"], [batch_id, index, limit, batch_id, index, since])
+        rows = cursor.fetchall()
+    scans = [
+        ScanPoint(_aware(at), visitor, _float(lat), _float(lon)) for kind, at, visitor, lat, lon, _ in rows if kind == 0
+    ]
+    scans.sort(key=lambda scan: scan.at, reverse=True)  # a union keeps no order
+    pins = [PinEntry(_aware(at), bool(correct), visitor) for kind, at, visitor, _, _, correct in rows if kind == 1]
+    return scans, pins
 
 
 def pin_entries(*, batch_id: int, index: int, since: datetime.datetime) -> list[PinEntry]:

@@ -28,7 +28,7 @@ from txng.registry.models import Certification, Facility, OcopRating, Organizati
 from txng.resolver import scanlog
 from txng.resolver.links import Link
 from txng.resolver.models import ProductLink, Scan, Verdict
-from txng.resolver.risk import ScanPoint
+from txng.resolver.risk import PIN_WINDOW, PinEntry, ScanPoint
 
 if TYPE_CHECKING:
     from txng.public.mapping import MapView
@@ -55,6 +55,7 @@ class Resolution:
     # The stamp's earlier scans (newest first, at most STAMP_SCANS_LIMIT), read once for the verdict and
     # handed on to the counterfeit rules when this scan is logged; None when not read.
     stamp_scans: list[ScanPoint] | None = None
+    stamp_pins: list[PinEntry] | None = None  # its PIN entries of the last PIN_WINDOW, read with them
     visitor: str = ""  # the keyed hash of the visitor's address the verdict was given for
 
     @property
@@ -140,7 +141,9 @@ def identifier_resolve(link: DigitalLink, *, visitor: str = "") -> Resolution:
     elif _expired(link):
         resolution.verdict = Verdict.EXPIRED
     else:
-        scans = stamp_scans(batch=match.batch, index=match.index)
+        scans, resolution.stamp_pins = scanlog.stamp_record(
+            batch_id=match.batch.pk, index=match.index, limit=STAMP_SCANS_LIMIT, pins_since=timezone.now() - PIN_WINDOW
+        )
         resolution.stamp_scans = scans
         checked_by_others = any(scan.visitor != visitor for scan in scans)
         if not checked_by_others and len(scans) == STAMP_SCANS_LIMIT:  # older scans may be someone else's

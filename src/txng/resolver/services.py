@@ -70,10 +70,11 @@ def scan_record(
     stamp_index: int | None = None,
     check: StampCheck | None = None,
     earlier_scans: Sequence[ScanPoint] | None = None,
+    earlier_pins: Sequence[PinEntry] | None = None,
 ) -> Scan:
     """Log one resolution and raise signals it gives evidence for."""
-    # `earlier_scans`: the stamp's scans before this one as the verdict read them (newest first); given,
-    # the rules take them and this scan instead of reading the stamp's scans a second time.
+    # `earlier_scans`, `earlier_pins`: the stamp's scans before this one (newest first) and its PIN entries,
+    # as the verdict read them; given, the rules take them (and this scan) instead of reading them again.
     scan = Scan(
         organization_id=organization_id,
         gtin=request.gtin,
@@ -99,7 +100,7 @@ def scan_record(
             scans = [ScanPoint(scan.scanned_at, scan.ip_hash), *earlier_scans][:STAMP_SCANS_LIMIT]
         signals_evaluate(
             gtin=request.gtin, serial=request.serial, organization_id=organization_id, batch=batch,
-            stamp_index=stamp_index, scans=scans,
+            stamp_index=stamp_index, scans=scans, pins=earlier_pins if scans is not None else None,
         )  # fmt: skip
     return scan
 
@@ -154,17 +155,22 @@ def signals_evaluate(
     is_invalid_serial: bool = False,
     is_voided: bool = False,
     scans: Sequence[ScanPoint] | None = None,
+    pins: Sequence[PinEntry] | None = None,
 ) -> list[Signal]:
-    """Score one stamp from its scans (read unless given) and PIN entries; store a signal per finding a day."""
+    """Score one stamp from its scans and PIN entries (each read unless given); store a signal per finding a day."""
     now = timezone.now()
-    entries: list[PinEntry] = []
+    entries: Sequence[PinEntry] = []
     norm = 1.0
     if batch is None or stamp_index is None or is_invalid_serial:
         scans = []
     else:
         if scans is None:
             scans = stamp_scans(batch=batch, index=stamp_index)
-        entries = scanlog.pin_entries(batch_id=batch.pk, index=stamp_index, since=now - PIN_WINDOW)
+        entries = (
+            pins
+            if pins is not None
+            else scanlog.pin_entries(batch_id=batch.pk, index=stamp_index, since=now - PIN_WINDOW)
+        )
         if len(scans) > 10:  # the norm only matters once a stamp is scanned often
             norm = _batch_norm(batch)
     risk = stamp_risk(

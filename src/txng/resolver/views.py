@@ -182,6 +182,7 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
             stamp_index=resolution.match.index if resolution.match is not None else None,
             check=resolution.match.check if resolution.match is not None else None,
             earlier_scans=resolution.stamp_scans,
+            earlier_pins=resolution.stamp_pins,
         )
         if target.is_ours:
             token = _scan_token(scan.pk)
