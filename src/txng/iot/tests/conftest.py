@@ -6,6 +6,7 @@ import getpass
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,15 +82,28 @@ class Sensor:
         self.device, self.secret = device, secret
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"sensor-{device.code}", clean_session=False)
         self.client.reconnect_delay_set(min_delay=1, max_delay=2)
+        connected = threading.Event()
+        self.client.on_connect = lambda *args: connected.set()
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
+        # Publishing before the broker's CONNACK left messages to paho's reconnect queue, which under load
+        # delivered them late or out of order (a flaky test): a real logger also waits to be connected.
+        assert connected.wait(10), "the sensor did not connect"
 
-    def publish(self, payload: dict[str, Any], *, code: str | None = None, topic_code: str | None = None) -> None:
+    def publish(
+        self, payload: dict[str, Any], *, code: str | None = None, topic_code: str | None = None, wait: bool = True
+    ) -> None:
         body = envelope_encode(code or self.device.code, self.secret, payload)
-        self.client.publish(topic_for(topic_code or self.device.code), body, qos=1)
+        self.publish_to(topic_for(topic_code or self.device.code), body, wait=wait)
 
     def publish_raw(self, body: bytes) -> None:
-        self.client.publish(topic_for(self.device.code), body, qos=1)
+        self.publish_to(topic_for(self.device.code), body)
+
+    def publish_to(self, topic: str, body: bytes | str, *, wait: bool = True) -> None:
+        """Publish at QoS 1 and, unless the broker is known to be down, wait until it has the message."""
+        info = self.client.publish(topic, body, qos=1)
+        if wait:
+            info.wait_for_publish(10)
 
     def close(self) -> None:
         self.client.disconnect()

@@ -86,8 +86,8 @@ def test_the_broker_restarting_mid_trip_loses_no_reading_the_device_resends(
     # when: the broker goes down; the device, unsure what got through, re-sends from minute 20 on
     broker.stop()
     time.sleep(0.5)
-    for start in range(20, 60, 5):
-        sensor.publish({"readings": readings[start : start + 5]})
+    for start in range(20, 60, 5):  # queued by the device until the broker is back
+        sensor.publish({"readings": readings[start : start + 5]}, wait=False)
     broker.start()
     pump_until(listener, lambda: Reading.objects.filter(device=sensor.device).count() >= 60, seconds=30)
     # then: every minute once, in the readings and in the events
@@ -144,10 +144,8 @@ def test_a_device_cannot_publish_into_another_organizations_data(
     # when: signed with our secret but claiming theirs; theirs on our topic; no signature at all
     sensor.publish({"readings": [reading(0, 30.0)]}, code=other.code, topic_code=other.code)
     sensor.publish({"readings": [reading(1, 30.0)]}, code=other.code)
-    sensor.client.publish(
-        f"txng/v1/devices/{other.code}/readings",
-        f'{{"device": "{other.code}", "payload": "{{}}", "sig": ""}}',
-        qos=1,
+    sensor.publish_to(
+        f"txng/v1/devices/{other.code}/readings", f'{{"device": "{other.code}", "payload": "{{}}", "sig": ""}}'
     )
     pump_until(listener, lambda: listener.stats.received >= 3)
     # then
