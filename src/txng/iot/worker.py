@@ -92,12 +92,16 @@ class Listener:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
 
     # paho's network thread -------------------------------------------------------------------------
     def _on_connect(self, client: mqtt.Client, userdata: object, flags: object, reason: object, props: object) -> None:
         client.subscribe(SUBSCRIPTION, qos=1)
-        self.connected.set()
         logger.info("connected to %s:%s (%s)", self.host, self.port, reason)
+
+    def _on_subscribe(self, client: mqtt.Client, *args: object) -> None:
+        # Ready once the broker has the subscription: a reading published before that would not reach us.
+        self.connected.set()
 
     def _on_disconnect(self, client: mqtt.Client, *args: object) -> None:
         self.connected.clear()
