@@ -170,6 +170,24 @@ def raw_insert(tables: list[tuple[Any, list[tuple[Any, ...]]]], vendor: str) -> 
                 cursor.cursor.executemany(f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({marks})', rows)  # noqa: S608
 
 
+def describe_tables(tables: list[tuple[Any, list[tuple[Any, ...]]]], events: int) -> str:
+    """Rows per event and indexes of each table the ceiling writes: what each captured event costs the database."""
+    from django.db import connection
+
+    # Every index the table has, primary key and unique constraints included (SQLite's rowid is none).
+    sql = (
+        "SELECT count(*) FROM pg_indexes WHERE tablename = %s"
+        if connection.vendor == "postgresql"
+        else "SELECT count(*) FROM pragma_index_list(%s)"
+    )
+    parts = []
+    with connection.cursor() as cursor:
+        for model, rows in tables:
+            cursor.execute(sql, [model._meta.db_table])
+            parts.append(f"{model._meta.db_table} {len(rows) / events:.2f} × {cursor.fetchone()[0]} indexes")
+    return ", ".join(parts)
+
+
 def delete_events(after: int = 0) -> None:
     """Delete the events (and their index rows) with an id above `after`."""
     from django.db import connection, transaction
@@ -331,6 +349,8 @@ def main() -> None:
         f"epcis raw insert ceiling [{vendor}]: the same {row_count:,} rows in {raw_seconds:.1f} s "
         f"= {raw_rate:,.0f} events/s; capture is {capture_rate / raw_rate:.0%} of it (target {target})"
     )
+
+    print(f"epcis rows per event [{vendor}]: {describe_tables(tables, stored)}")
 
     # 3. Queries on a grown store.
     started = time.perf_counter()

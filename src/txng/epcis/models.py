@@ -55,7 +55,9 @@ class CaptureJob(models.Model):
 class Event(models.Model):
     """One EPCIS event as captured (JSON-LD compact form) with the columns queries filter on."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: both unique constraints below start with it. Every index is written once per
+    # captured event, so each one that no query needs is capture throughput lost.
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="events", db_index=False)
     event_id = models.CharField(_("event ID"), max_length=URI_MAX_LENGTH)
     event_hash = models.CharField(_("event hash ID"), max_length=100)
     event_type = models.CharField(_("event type"), max_length=30)
@@ -69,7 +71,10 @@ class Event(models.Model):
     biz_location = models.CharField(_("business location"), max_length=URI_MAX_LENGTH, blank=True)
     document = models.JSONField(_("event"))
     namespaces = models.JSONField(_("namespaces"), default=dict)
-    capture_job = models.ForeignKey(CaptureJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Not indexed: nothing looks events up by capture job, and capture jobs are never deleted (read-only admin).
+    capture_job = models.ForeignKey(
+        CaptureJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     is_error_declaration = models.BooleanField(_("error declaration"), default=False)
     error_declaration_time = models.DateTimeField(_("error declaration time"), null=True, blank=True)
 
@@ -142,8 +147,8 @@ class EventIdentifier(models.Model):
         verbose_name = _("event identifier")
         verbose_name_plural = _("event identifiers")
         indexes = [
+            # MATCH_* queries look identifiers up across organizations: (identifier, role) serves them all.
             models.Index(fields=["identifier", "role"], name="epcis_ident_identifier_idx"),
-            models.Index(fields=["organization_id", "identifier"], name="epcis_ident_org_identifier_idx"),
             models.Index(fields=["gtin"], name="epcis_ident_gtin_idx", condition=~models.Q(gtin="")),
         ]
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import decimal
 import json
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,7 @@ from txng.accounts.principal import Principal
 from txng.accounts.visibility import can_edit_organization
 from txng.core.audit import audit_record
 from txng.core.errors import PermissionDenied
+from txng.epcis.bulk import insert_rows
 from txng.epcis.canonical import canonical_identifier
 from txng.epcis.document import EPCISDocument
 from txng.epcis.hashing import event_hash_id
@@ -31,7 +31,8 @@ from txng.epcis.models import (
     EventSensorReport,
 )
 from txng.epcis.validation import VALIDATION_EXCEPTION, Problem, raise_problems, validate_event
-from txng.lineage.services import lineage_index_events
+from txng.lineage.derivation import EventRow, IdentifierRow, PartyRow
+from txng.lineage.services import lineage_index_captured
 from txng.publishing.services import publishing_record_events
 from txng.registry.models import Organization
 
@@ -150,6 +151,7 @@ class _Batch:
 class _Prepared:
     event_id: str
     event_hash: str
+    event_time: datetime
     document: dict[str, Any]
     row: _Row
     identifiers: list[_Row]
@@ -322,6 +324,7 @@ def _prepare(event: dict[str, Any], pointer: str, document: EPCISDocument, batch
     return _Prepared(
         event_id,
         event_hash,
+        event_time,
         event,
         row,
         list(_identifiers(event, pointer, organization_id)),
@@ -339,9 +342,11 @@ def _json(value: object) -> str:
         return json.dumps(value)
 
 
-def _existing_keys(organization_id: int, prepared: list[_Prepared]) -> set[str]:
-    """Idempotency keys (`_Prepared.keys`) already stored for the organization: one query per batch."""
+def _existing_keys(organization_id: int, prepared: list[_Prepared]) -> tuple[set[str], set[str]]:
+    """Idempotency keys (`_Prepared.keys`) already stored for the organization, one query per batch; and
+    the eventIDs among them that a stored error declaration names."""
     found: set[str] = set()
+    declared: set[str] = set()
     is_postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         for start in range(0, len(prepared), _BATCH):
@@ -349,25 +354,35 @@ def _existing_keys(organization_id: int, prepared: list[_Prepared]) -> set[str]:
             ids = [p.event_id for p in chunk]
             hashes = [p.event_hash for p in chunk]
             if is_postgresql:
-                # Two array parameters, not 2,000 adapted IN-list values.
+                # Two array parameters, not 2,000 adapted IN-list values; and one index probe per key,
+                # whatever the statistics say: OFFSET 0 keeps the lookup a nested loop. Left to itself,
+                # a planner with stale statistics (bulk loads outrun autovacuum) scans the organization's
+                # every event instead, and capture slows down as the store grows.
                 cursor.execute(
+                    'SELECT e."event_id", e."event_hash", e."is_error_declaration" '
+                    "FROM unnest(%s::text[], %s::text[]) AS k(event_id, event_hash) CROSS JOIN LATERAL ("
                     'SELECT "event_id", "event_hash", "is_error_declaration" FROM "epcis_event" '
-                    'WHERE "organization_id" = %s AND ("event_id" = ANY(%s) OR "event_hash" = ANY(%s))',
-                    [organization_id, ids, hashes],
+                    'WHERE "organization_id" = %s AND ("event_id" = k.event_id OR "event_hash" = k.event_hash) '
+                    "OFFSET 0) AS e",
+                    [ids, hashes, organization_id],
                 )
             else:
+                # One lookup per unique index: SQLite answers `org AND (id IN … OR hash IN …)` by reading
+                # every event of the organization.
                 marks = ", ".join(["%s"] * len(chunk))
+                select = 'SELECT "event_id", "event_hash", "is_error_declaration" FROM "epcis_event" '
                 cursor.execute(
-                    f'SELECT "event_id", "event_hash", "is_error_declaration" FROM "epcis_event" '  # noqa: S608
-                    f'WHERE "organization_id" = %s AND ("event_id" IN ({marks}) OR "event_hash" IN ({marks}))',
-                    [organization_id, *ids, *hashes],
+                    f'{select} WHERE "organization_id" = %s AND "event_id" IN ({marks}) '
+                    f'UNION ALL {select} WHERE "organization_id" = %s AND "event_hash" IN ({marks})',
+                    [organization_id, *ids, organization_id, *hashes],
                 )
             for event_id, event_hash, is_error_declaration in cursor.fetchall():
                 if is_error_declaration:
                     found.update((f"declared {event_id}", f"declared {event_hash}"))
+                    declared.add(event_id)
                 else:
                     found.update((event_id, event_hash))
-    return found
+    return found, declared
 
 
 def _allocate_event_ids(cursor: Any, count: int) -> list[int]:
@@ -386,27 +401,6 @@ def _allocate_event_ids(cursor: Any, count: int) -> list[int]:
     )
     top = int(cursor.fetchone()[0])
     return list(range(top + 1, top + count + 1))
-
-
-def _insert(cursor: Any, table: str, columns: Sequence[str], rows: list[_Row]) -> None:
-    """Insert plain tuples: COPY FROM STDIN on PostgreSQL, one executemany on SQLite."""
-    if not rows:
-        return
-    names = ", ".join(f'"{column}"' for column in columns)
-    if connection.vendor != "postgresql":
-        marks = ", ".join(["%s"] * len(columns))
-        cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)  # noqa: S608
-        return
-    sql = f'COPY "{table}" ({names}) FROM STDIN'
-    started = time.monotonic()
-    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
-    if connection.queries_logged:
-        # Django's debug cursor does not see COPY; query-count tests and the debug toolbar should.
-        connection.queries_log.append(
-            {"sql": f"{sql} -- {len(rows)} rows", "time": f"{time.monotonic() - started:.3f}"}
-        )
 
 
 def _store(prepared: list[_Prepared], job: CaptureJob) -> list[int]:
@@ -430,12 +424,33 @@ def _store(prepared: list[_Prepared], job: CaptureJob) -> list[int]:
                 biz_transactions.extend((pk, *row) for row in p.biz_transactions)
             if p.sensor_reports:
                 sensor_reports.extend((pk, *row) for row in p.sensor_reports)
-        _insert(cursor, Event._meta.db_table, _EVENT_COLUMNS, events)
-        _insert(cursor, EventIdentifier._meta.db_table, _IDENTIFIER_COLUMNS, identifiers)
-        _insert(cursor, EventParty._meta.db_table, _PARTY_COLUMNS, parties)
-        _insert(cursor, EventBizTransaction._meta.db_table, _BIZ_TRANSACTION_COLUMNS, biz_transactions)
-        _insert(cursor, EventSensorReport._meta.db_table, _SENSOR_COLUMNS, sensor_reports)
+        insert_rows(cursor, Event._meta.db_table, _EVENT_COLUMNS, events)
+        insert_rows(cursor, EventIdentifier._meta.db_table, _IDENTIFIER_COLUMNS, identifiers)
+        insert_rows(cursor, EventParty._meta.db_table, _PARTY_COLUMNS, parties)
+        insert_rows(cursor, EventBizTransaction._meta.db_table, _BIZ_TRANSACTION_COLUMNS, biz_transactions)
+        insert_rows(cursor, EventSensorReport._meta.db_table, _SENSOR_COLUMNS, sensor_reports)
     return event_pks
+
+
+def _index_lineage(prepared: list[_Prepared], event_pks: list[int], declared: set[str]) -> None:
+    """Derive the lot graph from the rows just stored, as `events_load` would read them back; `declared`:
+    the organization's eventIDs that a stored error declaration names (those just stored included)."""
+    events: list[EventRow] = []
+    identifiers: dict[int, list[IdentifierRow]] = {}
+    parties: dict[int, list[PartyRow]] = {}
+    for pk, p in zip(event_pks, prepared, strict=True):
+        # p.row: organization_id, event_id, event_hash, event_type, event_time, zone offset, record_time,
+        # action, biz_step, disposition, read_point, biz_location, is_error_declaration, …
+        row = p.row
+        events.append(
+            EventRow(
+                pk, row[0], row[1], row[3], p.event_time, row[7], row[8], row[9], row[10], row[11], p.document, row[12]
+            )
+        )
+        identifiers[pk] = [IdentifierRow(r[1], r[2], r[4], r[5]) for r in p.identifiers]
+        if p.parties:
+            parties[pk] = [PartyRow(r[1], r[2], r[3], r[4]) for r in p.parties]
+    lineage_index_captured(events, identifiers, parties, declared=declared)
 
 
 def _batch(organization: Organization, namespaces: Mapping[str, str]) -> _Batch:
@@ -521,7 +536,7 @@ def events_capture(
         raise_problems(problems)
 
     # Idempotency: an eventID or Event Hash ID already stored (or repeated in this document) is skipped.
-    seen = _existing_keys(organization.pk, prepared)
+    seen, declared = _existing_keys(organization.pk, prepared)
     fresh: list[_Prepared] = []
     for p in prepared:
         keys = p.keys
@@ -529,6 +544,8 @@ def events_capture(
             continue
         seen.update(keys)
         fresh.append(p)
+        if "errorDeclaration" in p.document:
+            declared.add(p.event_id)
     if job is None:
         job = CaptureJob.objects.create(
             organization=organization,
@@ -547,7 +564,7 @@ def events_capture(
         with transaction.atomic():
             # The lot graph is derived in the same transaction, so it never disagrees with the events.
             event_pks = _store(fresh, job)
-            lineage_index_events(event_pks)
+            _index_lineage(fresh, event_pks, declared)
             # Published events go to the transparency ledger and the outbox in this same transaction.
             publishing_record_events(event_pks)
             _finish(

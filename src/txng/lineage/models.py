@@ -93,7 +93,8 @@ class LotActivity(models.Model):
         OBSERVED = "observed", _("Observed")
 
     organization_id = models.BigIntegerField(_("capturing organization"))
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="activities")
+    # Indexed by lineage_activity_lot_time_idx, which starts with it.
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="activities", db_index=False)
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
     event_time = models.DateTimeField(_("event time"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)

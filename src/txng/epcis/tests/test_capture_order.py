@@ -46,15 +46,15 @@ def test_events_committed_out_of_id_order_are_all_delivered(monkeypatch: pytest.
     actor = Principal(label="test", is_admin=True)
     reader = Principal(label="reader", organization_ids=frozenset({organization.pk}))
     allocated, release = threading.Event(), threading.Event()
-    index = services.lineage_index_events
+    index = services.lineage_index_captured
 
-    def slow_index(event_ids):  # type: ignore[no-untyped-def]
-        index(event_ids)
+    def slow_index(*rows, **known):  # type: ignore[no-untyped-def]
+        index(*rows, **known)
         if threading.current_thread().name == "capture-a":
             allocated.set()
             release.wait(timeout=30)
 
-    monkeypatch.setattr(services, "lineage_index_events", slow_index)
+    monkeypatch.setattr(services, "lineage_index_captured", slow_index)
 
     def capture_a() -> None:
         try:

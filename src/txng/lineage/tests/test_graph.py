@@ -6,13 +6,15 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from txng.epcis import services as epcis_services
 from txng.epcis.models import Event
 from txng.lineage.checks import lot_checks
-from txng.lineage.models import Lot, LotActivity, LotEdge
+from txng.lineage.models import Containment, Lot, LotActivity, LotEdge
 from txng.lineage.services import lineage_index_events
+from txng.lineage.tests import chains
 from txng.lineage.tests.chains import Business, harvest, lot_id, quantity, ship, transform
 from txng.registry.models import Facility
 
@@ -72,6 +74,65 @@ def test_indexing_again_changes_nothing(rice_chain):
     before = edges()
     lineage_index_events(list(Event.objects.values_list("pk", flat=True)))
     assert edges() == before
+
+
+@pytest.fixture
+def captured_only(monkeypatch):
+    """The batches the chain captures, left as capture indexed them (the chain indexes them again otherwise)."""
+    batches: list[list[int]] = []
+    monkeypatch.setattr(chains, "lineage_index_events", batches.append)
+    return batches
+
+
+def graph():
+    return (
+        sorted(
+            Lot.objects.values_list(
+                "organization_id", "identifier", "gtin", "lot", "first_seen", "last_seen", "last_location",
+                "produced_quantity", "produced_uom", "expires_on",
+            )
+        ),
+        sorted(
+            LotActivity.objects.values_list(
+                "organization_id", "lot__identifier", "event_id", "event_time", "kind", "biz_step", "location",
+                "quantity", "uom", "counterparty_organization_id", "counterparty",
+            )
+        ),
+        sorted(
+            LotEdge.objects.values_list(
+                "from_lot__organization_id", "from_lot__identifier", "to_lot__organization_id", "to_lot__identifier",
+                "event_id", "event_time", "kind", "quantity", "uom",
+            )
+        ),
+        sorted(Containment.objects.values_list("container", "content", "quantity", "uom", "event_id")),
+    )  # fmt: skip
+
+
+def test_capture_derives_what_indexing_the_stored_events_derives(captured_only, rice_chain, monkeypatch):
+    # given: the chain as capture indexed it from the rows it held
+    from_capture = graph()
+    assert from_capture[2]  # the chain has edges to compare
+    # when: the same batches are indexed again, in the same order, from the stored events
+    for model in (LotEdge, LotActivity, Containment, Lot):
+        model.objects.all().delete()
+    for pks in captured_only:
+        lineage_index_events(pks)
+    # then
+    assert graph() == from_capture
+
+    # given: an error declaration of the milling, captured and indexed by capture, then undone
+    milling = Event.objects.get(event_type="TransformationEvent", biz_step__endswith="milling")
+    declared = {**milling.document, "errorDeclaration": {"declarationTime": "2026-03-04T00:00:00Z"}}
+    undo = transaction.savepoint()
+    rice_chain.mill.capture(declared)
+    from_capture = graph()
+    transaction.savepoint_rollback(undo)
+    # when: it is captured without indexing, then its stored event indexed
+    monkeypatch.setattr(epcis_services, "lineage_index_captured", lambda *rows, **declared: None)
+    rice_chain.mill.capture(declared)
+    lineage_index_events(list(Event.objects.filter(is_error_declaration=True).values_list("pk", flat=True)))
+    # then
+    assert graph() == from_capture
 
 
 def test_rebuild_command_recreates_the_same_graph(rice_chain):
