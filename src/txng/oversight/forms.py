@@ -35,6 +35,11 @@ class RecallOpenForm(forms.Form):
         if len(agencies) <= 1:
             field.widget = forms.HiddenInput()
 
+    def recall_arguments(self) -> dict[str, Any]:
+        """What the recall services take from the form (`recall_open`, `violation_open_recall`)."""
+        names = ("title", "reason", "hazard", "hazard_class", "legal_basis", "lots", "agency_id")
+        return {name: self.cleaned_data[name] for name in names}
+
     def clean_lots(self) -> list[str]:
         lines = [line.strip() for line in str(self.cleaned_data["lots"]).splitlines() if line.strip()]
         if not lines:

@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from txng.accounts.models import Agency
 from txng.accounts.principal import Principal
 from txng.accounts.visibility import organization_q
 from txng.core.errors import NotFound
@@ -25,6 +26,12 @@ from txng.oversight.models import AffectedLot, Recall, RecallDisposition, Recall
 from txng.registry.models import Organization
 
 PUBLIC_STATUSES = (Recall.Status.OPENED, Recall.Status.CLOSED)
+
+
+def agencies_of(principal: Principal) -> list[tuple[int, str]]:
+    """The agencies the officer acts for, as (id, name) choices, by name."""
+    ids = [scope.agency_id for scope in principal.scopes]
+    return list(Agency.objects.filter(pk__in=ids).order_by("name").values_list("pk", "name"))
 
 
 def recalls_public() -> QuerySet[Recall]:

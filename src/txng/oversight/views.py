@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from txng.accounts.models import Agency
 from txng.accounts.principal import Principal, principal_for_request
 from txng.accounts.visibility import can_edit_organization
 from txng.core.errors import ServiceError
@@ -39,11 +38,6 @@ def recall_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _agencies(principal: Principal) -> list[tuple[int, str]]:
-    ids = [scope.agency_id for scope in principal.scopes]
-    return list(Agency.objects.filter(pk__in=ids).order_by("name").values_list("pk", "name"))
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 def recall_open_page(request: HttpRequest) -> HttpResponse:
     """An agency officer opens a recall (or a mock recall drill)."""
@@ -52,21 +46,12 @@ def recall_open_page(request: HttpRequest) -> HttpResponse:
     principal = principal_for_request(request)
     if not principal.is_officer:
         return render(request, "oversight/forbidden.html", status=403)
-    agencies = _agencies(principal)
+    agencies = selectors.agencies_of(principal)
     form = RecallOpenForm(request.POST or None, agencies=agencies, initial={"agency_id": agencies[0][0]})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             recall = services.recall_open(
-                actor=principal,
-                title=data["title"],
-                reason=data["reason"],
-                hazard=data["hazard"],
-                hazard_class=data["hazard_class"],
-                legal_basis=data["legal_basis"],
-                lots=data["lots"],
-                is_mock=data["is_mock"],
-                agency_id=data["agency_id"],
+                actor=principal, is_mock=form.cleaned_data["is_mock"], **form.recall_arguments()
             )
         except ServiceError as error:
             form_add_service_error(form, error)

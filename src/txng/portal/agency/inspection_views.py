@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from txng.accounts.models import Agency
 from txng.accounts.principal import Principal
 from txng.core.errors import ServiceError
 from txng.core.forms import form_add_service_error
 from txng.oversight import inspections as services
 from txng.oversight.forms import RecallOpenForm
 from txng.oversight.models_inspections import Inspection, Violation
+from txng.oversight.selectors import agencies_of
 from txng.portal.agency.access import officer_view
 from txng.portal.agency.forms import ChecklistForm, InspectionPlanForm, PhotoForm, SampleForm, ViolationForm
 
@@ -136,27 +136,14 @@ def violation_recall(request: HttpRequest, principal: Principal, pk: int) -> Htt
     )
     if violation.recall is not None:
         return redirect("oversight:recall", code=violation.recall.code)
-    agencies = list(
-        Agency.objects.filter(pk__in=[scope.agency_id for scope in principal.scopes]).values_list("pk", "name")
-    )
+    agencies = agencies_of(principal)
     if not agencies:
         return render(request, "portal/agency/forbidden.html", status=403)
     initial = {**services.recall_prefill(violation), "agency_id": violation.inspection.agency_id}
     form = RecallOpenForm(request.POST or None, agencies=agencies, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            recall = services.violation_open_recall(
-                actor=principal,
-                violation=violation,
-                title=data["title"],
-                reason=data["reason"],
-                hazard=data["hazard"],
-                hazard_class=data["hazard_class"],
-                legal_basis=data["legal_basis"],
-                lots=data["lots"],
-                agency_id=data["agency_id"],
-            )
+            recall = services.violation_open_recall(actor=principal, violation=violation, **form.recall_arguments())
         except ServiceError as error:
             form_add_service_error(form, error)
         else:
