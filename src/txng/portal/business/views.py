@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
@@ -66,17 +69,9 @@ def home(request: HttpRequest, principal: Principal, organization: Organization)
 @business_view
 def facility_add(request: HttpRequest, principal: Principal, organization: Organization) -> HttpResponse:
     form = FacilityForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            facility_create(actor=principal, organization=organization, **form.cleaned_data)
-        except ServiceError as error:
-            form_add_service_error(form, error)
-        else:
-            messages.success(request, _("Facility saved."))
-            return redirect("portal:business-facilities")
-    facilities = organization.facilities.order_by("name")
-    context = {"form": form, "facilities": facilities, "organization": organization}
-    return render(request, "portal/business/facilities.html", context, status=400 if form.errors else 200)
+    return _facility_page(
+        request, organization, form, lambda data: facility_create(actor=principal, organization=organization, **data)
+    )
 
 
 @business_view
@@ -85,9 +80,22 @@ def facility_edit(request: HttpRequest, principal: Principal, organization: Orga
     facility = get_object_or_404(Facility, pk=pk, organization=organization)
     initial = {name: getattr(facility, name) for name in FacilityForm.base_fields}
     form = FacilityForm(request.POST or None, initial=initial)
+    return _facility_page(
+        request, organization, form, lambda data: facility_update(actor=principal, facility=facility, **data), facility
+    )
+
+
+def _facility_page(
+    request: HttpRequest,
+    organization: Organization,
+    form: FacilityForm,
+    save: Callable[[dict[str, Any]], object],
+    facility: Facility | None = None,
+) -> HttpResponse:
+    """The facilities page with the add or edit form: save a valid form, else show it with its errors."""
     if request.method == "POST" and form.is_valid():
         try:
-            facility_update(actor=principal, facility=facility, **form.cleaned_data)
+            save(form.cleaned_data)
         except ServiceError as error:
             form_add_service_error(form, error)
         else:
