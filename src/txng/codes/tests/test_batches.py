@@ -188,10 +188,14 @@ def test_a_batch_issued_under_scheme_1_keeps_verifying(make_batch: MakeBatch, pr
 
 
 def _pdf_streams(data: bytes) -> list[bytes]:
+    # Each stream is exactly /Length bytes: compressed data may itself contain "stream" or "endstream",
+    # which a search for the keywords mistook for boundaries (a flaky test, depending on the random serials).
     streams = []
-    for raw in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
+    for match in re.finditer(rb"/Length (\d+)[^>]*>>\s*stream\r?\n", data):
+        start = match.end()
+        raw = data[start : start + int(match.group(1))]
         try:
-            streams.append(zlib.decompress(raw.rstrip(b"\r\n")))
+            streams.append(zlib.decompress(raw))
         except zlib.error:
             streams.append(raw)
     return streams
