@@ -1,4 +1,5 @@
-"""Bulk inserts of plain rows: COPY FROM STDIN on PostgreSQL, one executemany on SQLite.
+"""Bulk statements of capture and the lot graph: plain-row inserts (COPY FROM STDIN on PostgreSQL, one
+executemany on SQLite) and PostgreSQL statements that take whole columns as array parameters.
 
 Capture and the lot graph it derives write thousands of narrow rows per document; COPY skips the
 per-row statement work that executemany still pays (parsing, binding, one round of protocol messages).
@@ -10,6 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from django.db import connection
 
 
@@ -32,3 +34,21 @@ def insert_rows(cursor: Any, table: str, columns: Sequence[str], rows: Sequence[
         connection.queries_log.append(
             {"sql": f"{sql} -- {len(rows)} rows", "time": f"{time.monotonic() - started:.3f}"}
         )
+
+
+def execute_arrays(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """PostgreSQL: run `sql`, whose `%b` placeholders take (mostly) array parameters, and return its rows.
+
+    Django's psycopg cursors bind parameters on the client, quoting each element of an array into the
+    SQL text in Python: five milliseconds for two arrays of a thousand keys, longer than the statement
+    takes to run. This binds them on the server in binary form (0.8 ms), on the same connection and so
+    in the caller's transaction.
+    """
+    connection.ensure_connection()
+    started = time.monotonic()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall() if cursor.description is not None else []
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    return rows

@@ -17,7 +17,7 @@ from txng.accounts.principal import Principal
 from txng.accounts.visibility import can_edit_organization
 from txng.core.audit import audit_record
 from txng.core.errors import PermissionDenied
-from txng.epcis.bulk import insert_rows
+from txng.epcis.bulk import execute_arrays, insert_rows
 from txng.epcis.canonical import canonical_identifier
 from txng.epcis.document import EPCISDocument
 from txng.epcis.hashing import event_hash_id
@@ -358,11 +358,11 @@ def _existing_keys(organization_id: int, prepared: list[_Prepared]) -> tuple[set
                 # whatever the statistics say: OFFSET 0 keeps the lookup a nested loop. Left to itself,
                 # a planner with stale statistics (bulk loads outrun autovacuum) scans the organization's
                 # every event instead, and capture slows down as the store grows.
-                cursor.execute(
+                rows = execute_arrays(
                     'SELECT e."event_id", e."event_hash", e."is_error_declaration" '
-                    "FROM unnest(%s::text[], %s::text[]) AS k(event_id, event_hash) CROSS JOIN LATERAL ("
+                    "FROM unnest(%b::text[], %b::text[]) AS k(event_id, event_hash) CROSS JOIN LATERAL ("
                     'SELECT "event_id", "event_hash", "is_error_declaration" FROM "epcis_event" '
-                    'WHERE "organization_id" = %s AND ("event_id" = k.event_id OR "event_hash" = k.event_hash) '
+                    'WHERE "organization_id" = %b AND ("event_id" = k.event_id OR "event_hash" = k.event_hash) '
                     "OFFSET 0) AS e",
                     [ids, hashes, organization_id],
                 )
@@ -376,7 +376,8 @@ def _existing_keys(organization_id: int, prepared: list[_Prepared]) -> tuple[set
                     f'UNION ALL {select} WHERE "organization_id" = %s AND "event_hash" IN ({marks})',
                     [organization_id, *ids, organization_id, *hashes],
                 )
-            for event_id, event_hash, is_error_declaration in cursor.fetchall():
+                rows = cursor.fetchall()
+            for event_id, event_hash, is_error_declaration in rows:
                 if is_error_declaration:
                     found.update((f"declared {event_id}", f"declared {event_hash}"))
                     declared.add(event_id)

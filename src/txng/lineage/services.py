@@ -13,13 +13,13 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, Model, Q, Sum
 from django.db.models.expressions import RawSQL
 
-from txng.epcis.bulk import insert_rows
+from txng.epcis.bulk import execute_arrays, insert_rows
 from txng.epcis.models import Event
 from txng.lineage.derivation import (
     CHUNK,
@@ -84,12 +84,10 @@ def _rows_by_key(
     columns = ", ".join(quote(str(model._meta.get_field(name).column)) for name in names)  # type: ignore[union-attr]
     where = quote(str(model._meta.get_field(key).column))  # type: ignore[union-attr]
     sql = (
-        f"SELECT {columns} FROM unnest(%s::text[]) AS k(v) CROSS JOIN LATERAL ("  # noqa: S608 - model metadata
+        f"SELECT {columns} FROM unnest(%b::text[]) AS k(v) CROSS JOIN LATERAL ("  # noqa: S608 - model metadata
         f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {where} = k.v OFFSET 0) AS t"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [list(values)])
-        yield from cursor.fetchall()
+    yield from execute_arrays(sql, [list(values)])
 
 
 @dataclass(slots=True)
@@ -169,16 +167,13 @@ def _insert_lots(values: list[tuple[Any, ...]]) -> list[tuple[int, int, str]]:
     table, columns = quote(Lot._meta.db_table), ", ".join(quote(str(f.column)) for f in fields)  # type: ignore[union-attr]
     returning = f"ON CONFLICT DO NOTHING RETURNING {quote('id')}, {quote('organization_id')}, {quote('identifier')}"
     inserted: list[tuple[int, int, str]] = []
+    if connection.vendor == "postgresql":
+        # One array per column: one statement, and no per-value placeholders for the driver to convert.
+        arrays = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)  # type: ignore[union-attr]
+        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) {returning}"  # noqa: S608 - model metadata
+        columns_of_rows = [list(column) for column in zip(*values, strict=True)]
+        return cast(list[tuple[int, int, str]], execute_arrays(sql, columns_of_rows))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One array per column: one statement, and no per-value placeholders for the driver to convert.
-            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)  # type: ignore[union-attr]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) {returning}",  # noqa: S608 - model metadata
-                [list(column) for column in zip(*values, strict=True)],
-            )
-            inserted.extend(cursor.fetchall())
-            return inserted
         marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
         # SQLite: its bound-parameter limit per statement.
         size = (connection.features.max_query_params or 999) // len(fields)
