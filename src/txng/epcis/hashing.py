@@ -294,15 +294,130 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-from txng.epcis._prehash import serialise_event  # noqa: E402  (after the tree types)
+from txng.epcis._prehash import _generic, serialise_event  # noqa: E402  (after the tree types)
 
 
 def prehash_string(
     event: Mapping[str, Any], namespaces: Mapping[str, str], *, ignore_fields: Collection[str] = ()
 ) -> str:
     """The canonical pre-hash string of a stored-form event (CBV 2.0 §8.9.2)."""
+    if not ignore_fields:
+        fast = _fast_prehash(event, namespaces)
+        if fast is not None:
+            return fast
     nodes = _TreeBuilder(namespaces, ignore_fields).event(event)
     return serialise_event(str(event["type"]), nodes)
+
+
+# The fast path: the standard fields most events carry, in their plainest form, printed straight from the
+# event; what the tree pass prints for them, without building and consuming their nodes. Whatever else
+# the event holds (ILMD, the typed lists, extensions) is left to the tree pass, as that pass leaves it
+# to its final sorted print; an event with anything the fast path does not know takes the tree pass.
+_LEAF: Final = 0
+_VOCAB: Final = 1
+_EPCS: Final = 2
+_QUANTITIES: Final = 3
+_PLACE: Final = 4
+_FAST_KINDS: Final = {
+    "eventTime": _LEAF,
+    "eventTimeZoneOffset": _LEAF,
+    "parentID": _LEAF,
+    "epcList": _EPCS,
+    "inputEPCList": _EPCS,
+    "childEPCs": _EPCS,
+    "quantityList": _QUANTITIES,
+    "childQuantityList": _QUANTITIES,
+    "inputQuantityList": _QUANTITIES,
+    "outputEPCList": _EPCS,
+    "outputQuantityList": _QUANTITIES,
+    "action": _LEAF,
+    "transformationID": _LEAF,
+    "bizStep": _VOCAB,
+    "disposition": _VOCAB,
+    "readPoint": _PLACE,
+    "bizLocation": _PLACE,
+}
+# In PROPERTY_ORDER's order; the standard fields printed in order that the fast path leaves alone.
+_FAST_ORDER: Final = tuple((name, _FAST_KINDS[name]) for name, _ in PROPERTY_ORDER if name in _FAST_KINDS)
+_TREE_ONLY: Final = frozenset(name for name, _ in PROPERTY_ORDER if name not in _FAST_KINDS)
+_QUANTITY_KEYS: Final = ("epcClass", "quantity", "uom")
+
+
+def _fast_prehash(event: Mapping[str, Any], namespaces: Mapping[str, str]) -> str | None:
+    """The pre-hash string of an event whose standard fields are all plain, or None (take the tree pass)."""
+    if "eventTime" not in event:
+        return None
+    out = ["eventType=", str(event["type"])]
+    for name, kind in _FAST_ORDER:
+        value = event.get(name)
+        if value is None:
+            if name in event:
+                return None
+            continue
+        if kind == _LEAF:
+            if value.__class__ is not str:
+                return None
+            text = value.strip()
+            if text:
+                out.append(name + "=" + (normalise_time(text) if name == "eventTime" else canonical_value(text)))
+        elif kind == _VOCAB:
+            if value.__class__ is not str:
+                return None
+            text = voc.to_web_uri(name, value)
+            if text:
+                out.append(name + "=" + canonical_value(text))
+        elif kind == _EPCS:
+            if value.__class__ is not list:
+                return None
+            epcs = []
+            for epc in value:
+                if epc.__class__ is not str:
+                    return None
+                text = epc.strip()
+                if text:
+                    epcs.append("epc=" + canonical_value(text))
+            if epcs:
+                epcs.sort()
+                out.append(name + "".join(epcs))
+        elif kind == _QUANTITIES:
+            if value.__class__ is not list:
+                return None
+            elements = []
+            for item in value:
+                if item.__class__ is not dict:
+                    return None
+                element = ""
+                for key in _QUANTITY_KEYS:
+                    if key in item:
+                        text = _text(item[key])
+                        if text:
+                            element += key + "=" + canonical_value(text)
+                if element:
+                    elements.append("quantityElement" + element)
+            if elements:
+                elements.sort()
+                out.append(name + "".join(elements))
+        else:  # _PLACE
+            if value.__class__ is not dict or len(value) != 1:
+                return None
+            place = value.get("id")
+            if place.__class__ is not str:
+                return None
+            text = place.strip()
+            if text:
+                out.append(name + "id=" + canonical_value(text))
+    rest = {}
+    for key, value in event.items():
+        if key in _FAST_KINDS or key in _NOT_HASHED:
+            continue
+        if key in _TREE_ONLY:
+            return None
+        rest[key] = value
+    if rest:
+        nodes = _TreeBuilder(namespaces, ()).event(rest)
+        if nodes:
+            out.append(_generic(nodes))
+    return "".join(out)
 
 
 def event_hash_id(

@@ -6,6 +6,8 @@ import copy
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from txng.epcis.document import parse_document
 from txng.epcis.hashing import canonical_value, event_hash_id, normalise_time, prehash_string
@@ -120,3 +122,114 @@ def test_timestamps_become_utc_milliseconds(text, expected):
 )
 def test_values_are_canonicalised(text, expected):
     assert canonical_value(text) == expected
+
+
+# The fast path (plain standard fields printed straight from the event) must print what the tree pass
+# prints, for every event it takes; every other event must take the tree pass.
+def _tree_prehash(event, namespaces):
+    from txng.epcis._prehash import serialise_event
+    from txng.epcis.hashing import _TreeBuilder
+
+    return serialise_event(str(event["type"]), _TreeBuilder(namespaces, ()).event(event))
+
+
+def test_the_fast_path_prints_what_the_tree_pass_prints_for_every_reference_event():
+    from txng.epcis.hashing import _fast_prehash
+    from txng.epcis.tests.conftest import EXAMPLES
+
+    taken = 0
+    paths = [*VECTORS, *sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".json", ".jsonld", ".xml"))]
+    for path in paths:
+        try:
+            document = parse_document(path.read_bytes(), content_type(path), validate=False)
+        except ValueError:  # an invalid example (EPCISValidationError, XML errors): nothing to hash
+            continue
+        for event in document.events:
+            if "eventTime" not in event or "type" not in event:
+                continue
+            fast = _fast_prehash(event, document.namespaces)
+            if fast is not None:
+                taken += 1
+                assert fast == _tree_prehash(event, document.namespaces), path.name
+    assert taken >= 50  # the test compares something
+
+
+_EPC = st.sampled_from(
+    [
+        "urn:epc:id:sgtin:8934567.000123.7",
+        "urn:epc:id:sgtin:8934567.000123.10",
+        " https://id.gs1.org/01/08934567001230/21/7 ",
+        "urn:epc:id:sscc:8934567.0000000001",
+        "https://example.com/things/1",
+        "",
+        "urn:epc:class:lgtin:8934567.000123.L1",
+    ]
+)
+_QUANTITY = st.fixed_dictionaries(
+    {},
+    optional={
+        "epcClass": st.sampled_from(
+            ["urn:epc:class:lgtin:8934567.000123.L1", "https://id.gs1.org/01/08934567001230", ""]
+        ),
+        "quantity": st.one_of(
+            st.integers(-5, 5), st.floats(allow_nan=False, width=32), st.sampled_from(["2.50", True])
+        ),
+        "uom": st.sampled_from(["KGM", "", " LTR "]),
+    },
+)
+_VALUES = {
+    "eventTime": st.sampled_from(["2026-07-22T06:45:00.123+07:00", "2026-07-22T06:45Z", " 2026-01-01T00:00:00Z", ""]),
+    "eventTimeZoneOffset": st.sampled_from(["+07:00", "-00:30", ""]),
+    "parentID": _EPC,
+    "epcList": st.lists(_EPC, max_size=4),
+    "childEPCs": st.lists(_EPC, max_size=3),
+    "inputEPCList": st.lists(_EPC, max_size=2),
+    "outputEPCList": st.lists(_EPC, max_size=2),
+    "quantityList": st.lists(_QUANTITY, max_size=3),
+    "childQuantityList": st.lists(_QUANTITY, max_size=2),
+    "inputQuantityList": st.lists(_QUANTITY, max_size=2),
+    "outputQuantityList": st.lists(_QUANTITY, max_size=2),
+    "action": st.sampled_from(["ADD", "OBSERVE", "DELETE"]),
+    "transformationID": st.sampled_from(["urn:epc:id:gdti:8934567.00001.7", "x:y"]),
+    "bizStep": st.sampled_from(["shipping", "urn:epcglobal:cbv:bizstep:receiving", "https://example.com/steps/dry"]),
+    "disposition": st.sampled_from(["in_transit", "active", "https://example.com/disp/x"]),
+    "readPoint": st.one_of(
+        st.fixed_dictionaries(
+            {"id": st.sampled_from(["urn:epc:id:sgln:8934567.00001.0", "urn:epc:id:sgln:8934567.00001.7", " "])}
+        ),
+        st.just({"id": "urn:epc:id:sgln:8934567.00001.0", "ex:note": "extension inside"}),
+    ),
+    "bizLocation": st.fixed_dictionaries(
+        {"id": st.sampled_from(["urn:epc:id:sgln:8934567.00002.0", "https://id.gs1.org/414/8934567000021"])}
+    ),
+    "ilmd": st.just({"cbvmda:bestBeforeDate": "2027-06-30", "ex:grade": {"#text": "A", "@ex:scale": "1-5"}}),
+    "bizTransactionList": st.just([{"type": "po", "bizTransaction": "urn:epc:id:gdti:8934567.00001.1"}]),
+    "sourceList": st.just([{"type": "owning_party", "source": "urn:epc:id:pgln:8934567.00001"}]),
+    "destinationList": st.just([{"type": "location", "destination": "urn:epc:id:sgln:8934567.00002.0"}]),
+    "ex:temperature": st.sampled_from(["3.50", {"ex:min": "1", "ex:max": "4"}, ["2", "1"]]),
+    "certificationInfo": st.just("https://example.com/certificates/1"),
+    "persistentDisposition": st.just({"set": ["completeness_verified"]}),
+    "eventID": st.just("ni:///sha-256;abc?ver=CBV2.0"),
+    "recordTime": st.just("2026-07-22T06:45:00.000Z"),
+}
+
+
+@given(
+    event_type=st.sampled_from(["ObjectEvent", "AggregationEvent", "TransformationEvent", "TransactionEvent"]),
+    fields=st.lists(st.sampled_from(sorted(_VALUES)), unique=True, max_size=12).flatmap(
+        lambda names: st.fixed_dictionaries({name: _VALUES[name] for name in names})
+    ),
+)
+@settings(max_examples=400, deadline=None)
+def test_the_fast_path_prints_what_the_tree_pass_prints(event_type, fields):
+    from txng.epcis.hashing import _fast_prehash
+
+    event = {"type": event_type, "eventTime": "2026-07-22T06:45:00.000+07:00", **fields}
+    namespaces = {"ex": "https://example.com/ns/"}
+    fast = _fast_prehash(event, namespaces)
+    tree = _tree_prehash(event, namespaces)
+    if fast is not None:
+        assert fast == tree
+    else:  # only what the fast path does not know sends an event to the tree pass
+        assert {"certificationInfo", "persistentDisposition"} & event.keys() or "ex:note" in event.get("readPoint", {})
+    assert prehash_string(event, namespaces) == tree
