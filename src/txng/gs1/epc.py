@@ -148,6 +148,11 @@ def _key(scheme: _Scheme, prefix: str, reference: str, urn: str) -> str:
     return "0" + key if scheme.layout == "grai" else key
 
 
+# (kind, scheme, company prefix, reference) → the key value, for keys that passed every check.
+_checked_keys: dict[tuple[str, str, str, str], str] = {}
+_CHECKED_KEYS_LIMIT = 65_536
+
+
 @functools.lru_cache(maxsize=8192)
 def parse_epc_urn(urn: str) -> EpcUri:
     """Parse and strictly validate an EPC pure-identity, class or class-pattern URN."""
@@ -166,7 +171,13 @@ def parse_epc_urn(urn: str) -> EpcUri:
     components = body.split(".", count - 1)  # the last component may itself contain dots
     if len(components) != count or (kind == "idpat" and components[-1] != "*"):
         raise GS1Error(f"{urn} must have {count} dot-separated components.", EPC_SYNTAX)
-    key = _key(scheme, components[0], components[1], urn)
+    # The key (GTIN, GLN, …) repeats where the serial does not: checked once per process, then looked up.
+    cacheable = all(target != "+" for target, _ in scheme.extras)
+    known = (kind, name, components[0], components[1])
+    key = _checked_keys.get(known) if cacheable else None
+    is_key_checked = key is not None
+    if key is None:
+        key = _key(scheme, components[0], components[1], urn)
     ais: list[tuple[str, str]] = [(scheme.key_ai, key)]
     for (target, component_kind), component in zip(scheme.extras, components[2:], strict=False):
         value = _decode(component, component_kind, urn)
@@ -176,8 +187,13 @@ def parse_epc_urn(urn: str) -> EpcUri:
         elif not (scheme.name == "sgln" and value == "0"):  # TDS SGLN: extension "0" = no extension
             ais.append((target, value))
     table = ai_table()
-    for ai, value in ais:
-        check_definition_value(table[ai], value)
+    for index, (ai, value) in enumerate(ais):
+        if index or not is_key_checked:
+            check_definition_value(table[ai], value)
+    if cacheable and not is_key_checked:
+        if len(_checked_keys) >= _CHECKED_KEYS_LIMIT:
+            _checked_keys.clear()
+        _checked_keys[known] = key
     return EpcUri(kind, name, scheme.level, tuple(ais), len(components[0]))
 
 
