@@ -195,3 +195,15 @@ def test_sgln_round_trips_through_digital_link(prefix_length: int, body: str, ex
     urn = digital_link_to_epc_urn(uri, prefix_length)
     assert parse_epc_urn(urn).ais == tuple(ais)
     assert epc_urn_to_digital_link(urn) == uri
+
+
+def test_a_key_checked_once_still_has_each_serial_checked():
+    # The second and third URNs share the first's (checked, remembered) GTIN; their serials are new.
+    assert parse_epc_urn("urn:epc:id:sgtin:8934567.012345.1").ai_dict()["21"] == "1"
+    assert parse_epc_urn("urn:epc:id:sgtin:8934567.012345.A%2F2").ai_dict() == {"01": "08934567123457", "21": "A/2"}
+    with pytest.raises(GS1Error):
+        parse_epc_urn("urn:epc:id:sgtin:8934567.012345." + "9" * 21)  # a serial of 21 characters: too long
+    # A key that failed is not remembered as checked: it fails again, whatever the serial.
+    for serial in ("1", "2"):
+        with pytest.raises(GS1Error):
+            parse_epc_urn(f"urn:epc:id:sgtin:8934567.01234.{serial}")  # 12 digits instead of 13
