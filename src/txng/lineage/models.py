@@ -4,7 +4,9 @@ A lot node is (holder organization, lot identifier): the same GS1 lot held by th
 distributor is two nodes joined by a shipment edge. That keeps every edge attributable to the
 businesses at its two ends, which is what the visibility rule needs (a business sees its own nodes and
 the links that touch them), and keeps the edge table narrow enough to replicate (DESIGN.md §4).
-Everything here is derived: `txng lineage rebuild` recreates it from the event store.
+Everything here is derived: `txng lineage rebuild` recreates it from the event store. Being derived and
+written only by indexing, in the capture's transaction, its foreign keys carry no database constraint:
+a constraint check per row was a fifth of the database's work in capture (see epcis.models).
 """
 
 from __future__ import annotations
@@ -58,12 +60,12 @@ class LotEdge(models.Model):
         SHIPMENT = "shipment", _("Shipment")
 
     organization_id = models.BigIntegerField(_("capturing organization"))
-    from_lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="+", db_index=False)
-    to_lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="+", db_index=False)
+    from_lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+    to_lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
     # Holders of the two ends, copied so that trace visibility needs no join in the recursive step.
     from_organization_id = models.BigIntegerField(_("from organization"))
     to_organization_id = models.BigIntegerField(_("to organization"))
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     event_time = models.DateTimeField(_("event time"))
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
     quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=6, null=True, blank=True)
@@ -94,8 +96,10 @@ class LotActivity(models.Model):
 
     organization_id = models.BigIntegerField(_("capturing organization"))
     # Indexed by lineage_activity_lot_time_idx, which starts with it.
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="activities", db_index=False)
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    lot = models.ForeignKey(
+        Lot, on_delete=models.CASCADE, related_name="activities", db_index=False, db_constraint=False
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     event_time = models.DateTimeField(_("event time"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     biz_step = models.CharField(_("business step"), max_length=URI_MAX_LENGTH, blank=True)
@@ -125,7 +129,7 @@ class Containment(models.Model):
     content = models.CharField(_("content lot"), max_length=URI_MAX_LENGTH)
     quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=6, null=True, blank=True)
     uom = models.CharField(_("unit of measure"), max_length=10, blank=True)
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+", db_constraint=False)
 
     class Meta:
         verbose_name = _("containment")
