@@ -88,15 +88,15 @@ class Event(models.Model):
             # An error declaration repeats the declared event with its eventID and hash (EPCIS 2.0
             # §7.4.1.2; errorDeclaration is not hashed, CBV 2.0 §8.9): it is stored beside the original,
             # never over it, so each key is unique once among events and once among declarations.
+            # eventID first: the same index serves EQ_eventID across organizations (GET /events/{eventID}).
             models.UniqueConstraint(
-                fields=["organization", "event_id", "is_error_declaration"], name="epcis_event_org_event_id_uniq"
+                fields=["event_id", "organization", "is_error_declaration"], name="epcis_event_event_id_org_uniq"
             ),
             models.UniqueConstraint(
                 fields=["organization", "event_hash", "is_error_declaration"], name="epcis_event_org_hash_uniq"
             ),
         ]
         indexes = [
-            models.Index(fields=["event_id"], name="epcis_event_event_id_idx"),
             # (column, id): the keyset of `orderBy` pagination (EPCIS 2.0 §8.2.7.1, orderBy).
             models.Index(fields=["event_time", "id"], name="epcis_event_time_id_idx"),
             models.Index(fields=["record_time", "id"], name="epcis_event_record_time_id_idx"),

@@ -354,17 +354,17 @@ def _existing_keys(organization_id: int, prepared: list[_Prepared]) -> tuple[set
             ids = [p.event_id for p in chunk]
             hashes = [p.event_hash for p in chunk]
             if is_postgresql:
-                # Two array parameters, not 2,000 adapted IN-list values; and one index probe per key,
-                # whatever the statistics say: OFFSET 0 keeps the lookup a nested loop. Left to itself,
-                # a planner with stale statistics (bulk loads outrun autovacuum) scans the organization's
-                # every event instead, and capture slows down as the store grows.
+                # Two array parameters, not 2,000 adapted IN-list values; and one probe of each unique
+                # index per key, whatever the statistics say (OFFSET 0 keeps each lookup a nested loop).
+                # Left to itself, a planner with stale statistics (bulk loads outrun autovacuum) scans the
+                # organization's every event instead, and capture slows down as the store grows.
+                select = 'SELECT "event_id", "event_hash", "is_error_declaration" FROM "epcis_event" '
                 rows = execute_arrays(
-                    'SELECT e."event_id", e."event_hash", e."is_error_declaration" '
+                    'SELECT e."event_id", e."event_hash", e."is_error_declaration" '  # noqa: S608 - constant text
                     "FROM unnest(%b::text[], %b::text[]) AS k(event_id, event_hash) CROSS JOIN LATERAL ("
-                    'SELECT "event_id", "event_hash", "is_error_declaration" FROM "epcis_event" '
-                    'WHERE "organization_id" = %b AND ("event_id" = k.event_id OR "event_hash" = k.event_hash) '
-                    "OFFSET 0) AS e",
-                    [ids, hashes, organization_id],
+                    f'({select} WHERE "event_id" = k.event_id AND "organization_id" = %b OFFSET 0) UNION ALL '
+                    f'({select} WHERE "organization_id" = %b AND "event_hash" = k.event_hash OFFSET 0)) AS e',
+                    [ids, hashes, organization_id, organization_id],
                 )
             else:
                 # One lookup per unique index: SQLite answers `org AND (id IN … OR hash IN …)` by reading
