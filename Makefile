@@ -64,8 +64,8 @@ bench: migrate
 	$(BIN)/python bench/registry.py
 	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/registry.py
 	$(BIN)/python bench/hashing.py
-	$(BIN)/python bench/epcis.py
-	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/epcis.py
+	$(BIN)/python bench/epcis.py --workers $(WORKERS)
+	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/epcis.py --workers $(WORKERS)
 	$(BIN)/python bench/lineage.py
 	TXNG_DATABASE_URL=$(PG_URL) $(BIN)/python bench/lineage.py
 	$(BIN)/python bench/codes.py
