@@ -567,7 +567,9 @@ def events_capture(
             event_pks = _store(fresh, job)
             _index_lineage(fresh, event_pks, declared)
             # Published events go to the transparency ledger and the outbox in this same transaction.
-            publishing_record_events(event_pks)
+            publishing_record_events(
+                organization.pk, [(pk, p.event_id, p.event_hash) for pk, p in zip(event_pks, fresh, strict=True)]
+            )
             _finish(
                 job,
                 status=CaptureJob.Status.FAILED if errors else CaptureJob.Status.SUCCESS,

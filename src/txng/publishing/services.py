@@ -126,27 +126,21 @@ def _submit_events(events: Sequence[tuple[int, str, str]]) -> None:
     _submit_leaves([LeafInput("event", event_id, event_hash, source_id=pk) for pk, event_id, event_hash in events])
 
 
-def publishing_record_events(event_pks: Sequence[int]) -> None:
-    """Capture hook (inside its transaction): the published ones among these new events go to the ledger
-    and the outbox.
+def publishing_record_events(organization_id: int, events: Sequence[tuple[int, str, str]]) -> None:
+    """Capture hook (inside its transaction): new events (primary key, eventID, Event Hash ID) of one
+    organization go to the ledger and the outbox if the organization is published.
 
-    One range query decides: the events of an unpublished organization cost only that query.
+    One query decides: the events of an unpublished organization cost only that query. Publishing an
+    organization later queues its earlier events (`publishing_record_revision`).
     """
-    if not event_pks:
+    if not events or not Organization.objects.filter(pk=organization_id, is_published=True).exists():
         return
-    wanted = set(event_pks)
-    low, high = min(wanted), max(wanted)
-    # A capture's keys are one allocated run, so a primary-key range scan finds them; the range may hold
-    # other captures' events: the ledger gets exactly ours, the outbox may get other published events too,
-    # which their own capture queues anyway (the unique key keeps one).
-    found = Event.objects.filter(pk__gte=low, pk__lte=high, organization__is_published=True).values_list(
-        "pk", "event_id", "event_hash"
-    )
-    published = sorted(row for row in found if row[0] in wanted)
-    if not published:
-        return
+    published = sorted(events)
     _submit_events(published)
-    _queue_events('e."id" >= %s AND e."id" <= %s', [low, high])
+    # A capture's keys are one allocated run, so a primary-key range scan finds them; the range may hold
+    # other captures' events: the outbox may get other published events too, which their own capture
+    # queues anyway (the unique key keeps one).
+    _queue_events('e."id" >= %s AND e."id" <= %s', [published[0][0], published[-1][0]])
 
 
 def _profile_digest_source(row: Organization | Any, fields: Sequence[str]) -> dict[str, Any]:

@@ -60,10 +60,10 @@ def test_event_of_an_unpublished_organization_is_not_queued_and_costs_one_query(
     # given
     organization = OrganizationFactory(is_published=False)
     capture(organization, event(1), event(2))
-    pks = list(Event.objects.values_list("pk", flat=True))
+    rows = list(Event.objects.values_list("pk", "event_id", "event_hash"))
     # when
     with CaptureQueriesContext(connection) as queries:
-        publishing_record_events(pks)
+        publishing_record_events(organization.pk, rows)
     # then
     assert len(queries) == 1
     assert OutboxItem.objects.count() == 0
@@ -74,7 +74,7 @@ def test_recording_the_same_events_twice_queues_them_once(destination: Destinati
     organization = OrganizationFactory(is_published=True)
     capture(organization, event(1))
     # when
-    publishing_record_events(list(Event.objects.values_list("pk", flat=True)))
+    publishing_record_events(organization.pk, list(Event.objects.values_list("pk", "event_id", "event_hash")))
     # then
     assert OutboxItem.objects.count() == 1
 
