@@ -17,6 +17,7 @@ from txng.accounts.principal import Principal
 from txng.accounts.visibility import can_edit_organization
 from txng.core.audit import audit_record
 from txng.core.errors import PermissionDenied
+from txng.core.gcpause import gc_paused
 from txng.epcis.bulk import execute_arrays, insert_rows
 from txng.epcis.canonical import canonical_identifier
 from txng.epcis.document import EPCISDocument
@@ -512,6 +513,21 @@ def events_capture(
     proceed: valid events are stored and the others reported (EPCIS 2.0 §8.2.7,
     GS1-Capture-Error-Behaviour).
     """
+    # Capture holds the whole document in memory and makes few garbage cycles, collected after (core.gcpause).
+    with gc_paused():
+        return _capture(
+            actor=actor, organization=organization, document=document, error_behaviour=error_behaviour, job=job
+        )
+
+
+def _capture(
+    *,
+    actor: Principal,
+    organization: Organization,
+    document: EPCISDocument,
+    error_behaviour: str = CaptureJob.ErrorBehaviour.ROLLBACK,
+    job: CaptureJob | None = None,
+) -> CaptureResult:
     if not can_edit_organization(actor, organization.pk):
         raise PermissionDenied("You may not capture events for this organization.")
     if error_behaviour not in CaptureJob.ErrorBehaviour.values:
