@@ -154,6 +154,26 @@ def _number(text: str) -> str:
 
 def normalise_time(text: str) -> str:
     """An EPCIS date-time in UTC at millisecond precision: 2020-03-04T10:00:30.000Z."""
+    # The usual shapes (seconds, no fraction or three digits, Z or ±hh:mm) parsed in C: a third of the time.
+    size = len(text)
+    if (
+        (size == 29 or size == 25 or size == 24 or size == 20)
+        and text[10] == "T"
+        and (size < 24 or text[19] == ".")
+        and (text[-1] == "Z" if size % 4 == 0 else text[-6] in "+-" and text[-3] == ":")
+        and text.isascii()
+    ):
+        try:
+            moment = datetime.fromisoformat(text)
+            offset = moment.utcoffset()
+            if offset is not None:
+                return (moment.replace(tzinfo=None) - offset).isoformat(timespec="milliseconds") + "Z"
+        except (ValueError, OverflowError):
+            pass  # as the general parse below decides
+    return _normalise_time(text)
+
+
+def _normalise_time(text: str) -> str:
     match = _TIME_RE.fullmatch(text)
     if match is None:
         return text
@@ -169,7 +189,10 @@ def normalise_time(text: str) -> str:
     if zone is not None and zone != "Z":
         digits = zone[1:].replace(":", "")
         offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        moment = moment - offset if zone[0] == "+" else moment + offset
+        try:
+            moment = moment - offset if zone[0] == "+" else moment + offset
+        except OverflowError:  # before year 1 or after 9999 in UTC: left as written
+            return text
     return (
         f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
         f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z"

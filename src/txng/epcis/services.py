@@ -6,7 +6,7 @@ import decimal
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -259,7 +259,9 @@ def _number(value: object) -> float | None:
 def _moment(value: object) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
+        if moment is not None and moment.tzinfo is not None:
+            moment.astimezone(UTC)  # within years 1-9999 in UTC too: else not indexed
+    except (ValueError, OverflowError):
         return None
     return moment if moment is not None and moment.tzinfo is not None else None
 
@@ -301,7 +303,8 @@ def _prepare(event: dict[str, Any], pointer: str, document: EPCISDocument, batch
     event["recordTime"] = batch.record_time
     try:
         event_time = datetime.fromisoformat(str(event["eventTime"]))
-    except ValueError:
+        event_time.astimezone(UTC)  # within years 1-9999 in UTC too, as the database stores it
+    except (ValueError, OverflowError):
         raise _Rejected(f"{pointer}/eventTime", f"eventTime {event['eventTime']!r} is out of range") from None
     error = event.get("errorDeclaration")
     row = (

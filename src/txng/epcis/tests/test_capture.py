@@ -196,3 +196,12 @@ def test_event_detail_answers_with_the_declaration_once_an_error_is_declared(act
     assert response.status_code == 200
     assert b'"errorDeclaration"' in response.content
     assert b"incorrect_data" in response.content
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59.999-12:00", "0001-01-01T00:30:00.000+01:00"])
+def test_an_event_time_outside_the_calendar_in_utc_is_refused_with_its_pointer(actor, organization, moment):
+    with pytest.raises(EPCISValidationError) as raised:
+        events_capture(actor=actor, organization=organization, document=parsed(event(eventTime=moment)))
+    assert raised.value.problems[0].pointer == "/epcisBody/eventList/0/eventTime"
+    assert "out of range" in str(raised.value)
+    assert Event.objects.count() == 0

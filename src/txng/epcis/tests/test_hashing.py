@@ -233,3 +233,32 @@ def test_the_fast_path_prints_what_the_tree_pass_prints(event_type, fields):
     else:  # only what the fast path does not know sends an event to the tree pass
         assert {"certificationInfo", "persistentDisposition"} & event.keys() or "ex:note" in event.get("readPoint", {})
     assert prehash_string(event, namespaces) == tree
+
+
+_DIGIT = st.sampled_from("0123456789")
+
+
+@given(
+    year=st.integers(1, 9999),
+    rest=st.lists(_DIGIT, min_size=10, max_size=10).map("".join),
+    fraction=st.sampled_from(["", ".", ".5", ".123", ".1235", ".123456", ",123"]),
+    zone=st.sampled_from(["Z", "z", "+07:00", "-03:30", "+0700", "+14:00", "-12:59", "", "+07"]),
+    separator=st.sampled_from(["T", "T", "T", " "]),
+)
+@settings(max_examples=600, deadline=None)
+def test_the_fast_time_parse_agrees_with_the_general_one(year, rest, fraction, zone, separator):
+    from txng.epcis.hashing import _normalise_time
+
+    text = f"{year:04d}-{rest[0:2]}-{rest[2:4]}{separator}{rest[4:6]}:{rest[6:8]}:{rest[8:10]}{fraction}{zone}"
+    assert normalise_time(text) == _normalise_time(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-07-22T06:45:00.123+07:00", "2026-07-22T06:45:00Z", "2026-07-22T06:45:00.999Z", "0001-01-01T00:30:00+01:00",
+     "9999-12-31T23:59:59.999-12:00", "2026-02-29T00:00:00Z", "2024-02-29T00:00:00.000+00:00"],
+)  # fmt: skip
+def test_the_fast_time_parse_agrees_on_edges(text):
+    from txng.epcis.hashing import _normalise_time
+
+    assert normalise_time(text) == _normalise_time(text)
