@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final, cast
@@ -42,6 +43,33 @@ from txng.lineage.derivation import (
 from txng.lineage.models import Containment, Lot, LotActivity, LotEdge
 
 __all__ = ["TXNG_NAMESPACE", "lineage_index_captured", "lineage_index_events", "lineage_rebuild"]
+
+
+# The lot graph's PostgreSQL advisory lock: indexing takes it shared, in its transaction; a rebuild takes it
+# exclusively for its whole run. A capture that comes during a rebuild waits, then indexes into the rebuilt
+# graph, instead of writing rows that point at lots the rebuild has just deleted (the derived rows carry no
+# foreign-key constraints) or being missed by it. SQLite serializes writers.
+GRAPH_LOCK_KEY: Final = 7_478_110_103
+
+
+def _share_graph() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [GRAPH_LOCK_KEY])
+
+
+@contextmanager
+def _graph_held() -> Iterator[None]:
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [GRAPH_LOCK_KEY])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [GRAPH_LOCK_KEY])
 
 
 def _insert(model: type[Model], names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
@@ -366,6 +394,7 @@ def _index(
 ) -> None:
     """Index events sorted by (event time, primary key), after retracting what `retract` contributed;
     `superseded`: the (organization, eventID) of those that a stored error declaration names."""
+    _share_graph()
     touched = _retract([*retract, *_declared(events)])
     live = [e for e in events if not e.is_error_declaration and (e.organization_id, e.event_id) not in superseded]
     wanted = {
@@ -460,6 +489,11 @@ def _index(
 
 def lineage_rebuild(*, chunk_size: int = 5000) -> int:
     """Rebuild the whole lot graph from the event store in event-time order; return the events read."""
+    with _graph_held():
+        return _rebuild(chunk_size)
+
+
+def _rebuild(chunk_size: int) -> int:
     with transaction.atomic():
         LotEdge.objects.all().delete()
         LotActivity.objects.all().delete()

@@ -162,9 +162,10 @@ def test_indexing_a_batch_takes_a_bounded_number_of_queries():
         with CaptureQueriesContext(connection) as queries:
             lineage_index_events(pks)
         counts.append(len(queries))
-    # Not one query per event: only SQLite's bound-parameter limit splits the bulk inserts a little more.
-    assert counts[0] <= 16
-    assert counts[1] <= 20
+    # Not one query per event: only SQLite's bound-parameter limit splits the bulk inserts a little more
+    # (PostgreSQL has one statement more: the lot graph's shared lock).
+    assert counts[0] <= 17
+    assert counts[1] <= 21
 
 
 def test_pangasius_many_ponds_into_one_fillet_lot_into_many_cartons():
