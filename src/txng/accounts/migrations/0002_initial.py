@@ -6,103 +6,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0001_initial"),
-        ("registry", "0001_initial"),
+        ('accounts', '0001_initial'),
+        ('registry', '0001_initial'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="agency",
-            name="administrative_unit",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                to="registry.administrativeunit",
-                verbose_name="administrative unit",
-            ),
+            model_name='agency',
+            name='administrative_unit',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='registry.administrativeunit', verbose_name='administrative unit'),
         ),
         migrations.AddField(
-            model_name="agencymembership",
-            name="agency",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="accounts.agency"
-            ),
+            model_name='agencymembership',
+            name='agency',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='accounts.agency'),
         ),
         migrations.AddField(
-            model_name="agencymembership",
-            name="user",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="agency_memberships",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='agencymembership',
+            name='user',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agency_memberships', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name="apitoken",
-            name="created_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='apitoken',
+            name='created_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name="apitoken",
-            name="organization",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="api_tokens", to="registry.organization"
-            ),
+            model_name='apitoken',
+            name='organization',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to='registry.organization'),
         ),
         migrations.AddField(
-            model_name="organizationmembership",
-            name="organization",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="registry.organization"
-            ),
+            model_name='organizationmembership',
+            name='organization',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='registry.organization'),
         ),
         migrations.AddField(
-            model_name="organizationmembership",
-            name="user",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="organization_memberships",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='organizationmembership',
+            name='user',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='organization_memberships', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddConstraint(
-            model_name="agency",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("kind", "sector_department"), _negated=True),
-                    models.Q(("sector", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="agency_sector_department_has_sector",
-            ),
+            model_name='agency',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'sector_department'), _negated=True), models.Q(('sector', ''), _negated=True), _connector='OR'), name='agency_sector_department_has_sector'),
         ),
         migrations.AddConstraint(
-            model_name="agency",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("kind", "local_authority"), _negated=True),
-                    ("administrative_unit__isnull", False),
-                    _connector="OR",
-                ),
-                name="agency_local_authority_has_unit",
-            ),
+            model_name='agency',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'local_authority'), _negated=True), ('administrative_unit__isnull', False), _connector='OR'), name='agency_local_authority_has_unit'),
         ),
         migrations.AddConstraint(
-            model_name="agencymembership",
-            constraint=models.UniqueConstraint(fields=("user", "agency"), name="agency_membership_unique"),
+            model_name='agencymembership',
+            constraint=models.UniqueConstraint(fields=('user', 'agency'), name='agency_membership_unique'),
         ),
         migrations.AddConstraint(
-            model_name="organizationmembership",
-            constraint=models.UniqueConstraint(fields=("user", "organization"), name="organization_membership_unique"),
+            model_name='organizationmembership',
+            constraint=models.UniqueConstraint(fields=('user', 'organization'), name='organization_membership_unique'),
         ),
     ]

@@ -5,64 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("registry", "0001_initial"),
+        ('registry', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="StampBatch",
+            name='StampBatch',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("lot", models.CharField(blank=True, max_length=20, verbose_name="lot")),
-                ("count", models.PositiveIntegerField(verbose_name="number of stamps")),
-                ("secret_encrypted", models.CharField(editable=False, max_length=128, verbose_name="encrypted secret")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("issued", "Issued, not activated"),
-                            ("active", "Activated"),
-                            ("suspended", "Suspended"),
-                            ("voided", "Voided"),
-                        ],
-                        default="issued",
-                        max_length=20,
-                        verbose_name="status",
-                    ),
-                ),
-                ("created_by", models.CharField(blank=True, max_length=200, verbose_name="created by")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("activated_at", models.DateTimeField(blank=True, null=True, verbose_name="activated at")),
-                ("lot_bound_at", models.DateTimeField(blank=True, null=True, verbose_name="lot bound at")),
-                ("status_changed_at", models.DateTimeField(blank=True, null=True, verbose_name="status changed at")),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="stamp_batches",
-                        to="registry.organization",
-                    ),
-                ),
-                (
-                    "product",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="stamp_batches", to="registry.product"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('lot', models.CharField(blank=True, max_length=20, verbose_name='lot')),
+                ('count', models.PositiveIntegerField(verbose_name='number of stamps')),
+                ('secret_encrypted', models.CharField(editable=False, max_length=128, verbose_name='encrypted secret')),
+                ('status', models.CharField(choices=[('issued', 'Issued, not activated'), ('active', 'Activated'), ('suspended', 'Suspended'), ('voided', 'Voided')], default='issued', max_length=20, verbose_name='status')),
+                ('created_by', models.CharField(blank=True, max_length=200, verbose_name='created by')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('activated_at', models.DateTimeField(blank=True, null=True, verbose_name='activated at')),
+                ('lot_bound_at', models.DateTimeField(blank=True, null=True, verbose_name='lot bound at')),
+                ('status_changed_at', models.DateTimeField(blank=True, null=True, verbose_name='status changed at')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stamp_batches', to='registry.organization')),
+                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stamp_batches', to='registry.product')),
             ],
             options={
-                "verbose_name": "stamp batch",
-                "verbose_name_plural": "stamp batches",
-                "ordering": ["-pk"],
-                "indexes": [models.Index(fields=["organization", "created_at"], name="codes_batch_org_created_idx")],
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("count__gte", 1), ("count__lte", 1048576)), name="codes_batch_count_range"
-                    )
-                ],
+                'verbose_name': 'stamp batch',
+                'verbose_name_plural': 'stamp batches',
+                'ordering': ['-pk'],
+                'indexes': [models.Index(fields=['organization', 'created_at'], name='codes_batch_org_created_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('count__gte', 1), ('count__lte', 1048576)), name='codes_batch_count_range')],
             },
         ),
     ]

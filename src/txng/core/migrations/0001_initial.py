@@ -6,6 +6,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -14,36 +15,23 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="AuditEntry",
+            name='AuditEntry',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="time")),
-                ("actor_label", models.CharField(max_length=200, verbose_name="actor")),
-                ("action", models.CharField(db_index=True, max_length=80, verbose_name="action")),
-                ("object_type", models.CharField(max_length=80, verbose_name="object type")),
-                ("object_id", models.CharField(max_length=64, verbose_name="object id")),
-                (
-                    "organization_id",
-                    models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name="organization"),
-                ),
-                ("changes", models.JSONField(blank=True, default=dict, verbose_name="changes")),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="user",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='time')),
+                ('actor_label', models.CharField(max_length=200, verbose_name='actor')),
+                ('action', models.CharField(db_index=True, max_length=80, verbose_name='action')),
+                ('object_type', models.CharField(max_length=80, verbose_name='object type')),
+                ('object_id', models.CharField(max_length=64, verbose_name='object id')),
+                ('organization_id', models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='organization')),
+                ('changes', models.JSONField(blank=True, default=dict, verbose_name='changes')),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
-                "verbose_name": "audit entry",
-                "verbose_name_plural": "audit log",
-                "ordering": ["-id"],
-                "indexes": [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")],
+                'verbose_name': 'audit entry',
+                'verbose_name_plural': 'audit log',
+                'ordering': ['-id'],
+                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_object_idx')],
             },
         ),
     ]

@@ -6,189 +6,122 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("registry", "0001_initial"),
+        ('registry', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="CaptureJob",
+            name='CaptureJob',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ("created_by", models.CharField(max_length=200, verbose_name="created by")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("running", "Running"), ("success", "Success"), ("failed", "Failed")],
-                        default="running",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                (
-                    "error_behaviour",
-                    models.CharField(
-                        choices=[("rollback", "Roll back"), ("proceed", "Proceed")],
-                        default="rollback",
-                        max_length=10,
-                        verbose_name="error behaviour",
-                    ),
-                ),
-                ("errors", models.JSONField(blank=True, default=list, verbose_name="errors")),
-                ("event_count", models.PositiveIntegerField(default=0, verbose_name="events sent")),
-                ("captured_count", models.PositiveIntegerField(default=0, verbose_name="events stored")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished at")),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="capture_jobs",
-                        to="registry.organization",
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('created_by', models.CharField(max_length=200, verbose_name='created by')),
+                ('status', models.CharField(choices=[('running', 'Running'), ('success', 'Success'), ('failed', 'Failed')], default='running', max_length=10, verbose_name='status')),
+                ('error_behaviour', models.CharField(choices=[('rollback', 'Roll back'), ('proceed', 'Proceed')], default='rollback', max_length=10, verbose_name='error behaviour')),
+                ('errors', models.JSONField(blank=True, default=list, verbose_name='errors')),
+                ('event_count', models.PositiveIntegerField(default=0, verbose_name='events sent')),
+                ('captured_count', models.PositiveIntegerField(default=0, verbose_name='events stored')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='capture_jobs', to='registry.organization')),
             ],
             options={
-                "verbose_name": "capture job",
-                "verbose_name_plural": "capture jobs",
+                'verbose_name': 'capture job',
+                'verbose_name_plural': 'capture jobs',
             },
         ),
         migrations.CreateModel(
-            name="Event",
+            name='Event',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("event_id", models.CharField(max_length=512, verbose_name="event ID")),
-                ("event_hash", models.CharField(max_length=100, verbose_name="event hash ID")),
-                ("event_type", models.CharField(max_length=30, verbose_name="event type")),
-                ("event_time", models.DateTimeField(verbose_name="event time")),
-                ("event_time_zone_offset", models.CharField(max_length=6, verbose_name="event time zone offset")),
-                ("record_time", models.DateTimeField(verbose_name="record time")),
-                ("action", models.CharField(blank=True, max_length=10, verbose_name="action")),
-                ("biz_step", models.CharField(blank=True, max_length=512, verbose_name="business step")),
-                ("disposition", models.CharField(blank=True, max_length=512, verbose_name="disposition")),
-                ("read_point", models.CharField(blank=True, max_length=512, verbose_name="read point")),
-                ("biz_location", models.CharField(blank=True, max_length=512, verbose_name="business location")),
-                ("document", models.JSONField(verbose_name="event")),
-                ("namespaces", models.JSONField(default=dict, verbose_name="namespaces")),
-                ("is_error_declaration", models.BooleanField(default=False, verbose_name="error declaration")),
-                (
-                    "capture_job",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="epcis.capturejob",
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="events", to="registry.organization"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('event_id', models.CharField(max_length=512, verbose_name='event ID')),
+                ('event_hash', models.CharField(max_length=100, verbose_name='event hash ID')),
+                ('event_type', models.CharField(max_length=30, verbose_name='event type')),
+                ('event_time', models.DateTimeField(verbose_name='event time')),
+                ('event_time_zone_offset', models.CharField(max_length=6, verbose_name='event time zone offset')),
+                ('record_time', models.DateTimeField(verbose_name='record time')),
+                ('action', models.CharField(blank=True, max_length=10, verbose_name='action')),
+                ('biz_step', models.CharField(blank=True, max_length=512, verbose_name='business step')),
+                ('disposition', models.CharField(blank=True, max_length=512, verbose_name='disposition')),
+                ('read_point', models.CharField(blank=True, max_length=512, verbose_name='read point')),
+                ('biz_location', models.CharField(blank=True, max_length=512, verbose_name='business location')),
+                ('document', models.JSONField(verbose_name='event')),
+                ('namespaces', models.JSONField(default=dict, verbose_name='namespaces')),
+                ('is_error_declaration', models.BooleanField(default=False, verbose_name='error declaration')),
+                ('capture_job', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='epcis.capturejob')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='registry.organization')),
             ],
             options={
-                "verbose_name": "event",
-                "verbose_name_plural": "events",
+                'verbose_name': 'event',
+                'verbose_name_plural': 'events',
             },
         ),
         migrations.CreateModel(
-            name="EventIdentifier",
+            name='EventIdentifier',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("organization_id", models.BigIntegerField(verbose_name="organization")),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("epc", "epcList"),
-                            ("parent", "parentID"),
-                            ("child", "childEPCs"),
-                            ("input", "inputEPCList"),
-                            ("output", "outputEPCList"),
-                            ("class", "quantityList"),
-                            ("input_class", "inputQuantityList"),
-                            ("output_class", "outputQuantityList"),
-                            ("child_class", "childQuantityList"),
-                        ],
-                        max_length=12,
-                        verbose_name="role",
-                    ),
-                ),
-                ("identifier", models.CharField(max_length=512, verbose_name="identifier")),
-                ("gtin", models.CharField(blank=True, max_length=14, verbose_name="GTIN")),
-                (
-                    "quantity",
-                    models.DecimalField(
-                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="quantity"
-                    ),
-                ),
-                ("uom", models.CharField(blank=True, max_length=10, verbose_name="unit of measure")),
-                (
-                    "event",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="identifiers", to="epcis.event"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('organization_id', models.BigIntegerField(verbose_name='organization')),
+                ('role', models.CharField(choices=[('epc', 'epcList'), ('parent', 'parentID'), ('child', 'childEPCs'), ('input', 'inputEPCList'), ('output', 'outputEPCList'), ('class', 'quantityList'), ('input_class', 'inputQuantityList'), ('output_class', 'outputQuantityList'), ('child_class', 'childQuantityList')], max_length=12, verbose_name='role')),
+                ('identifier', models.CharField(max_length=512, verbose_name='identifier')),
+                ('gtin', models.CharField(blank=True, max_length=14, verbose_name='GTIN')),
+                ('quantity', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='quantity')),
+                ('uom', models.CharField(blank=True, max_length=10, verbose_name='unit of measure')),
+                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identifiers', to='epcis.event')),
             ],
             options={
-                "verbose_name": "event identifier",
-                "verbose_name_plural": "event identifiers",
+                'verbose_name': 'event identifier',
+                'verbose_name_plural': 'event identifiers',
             },
         ),
         migrations.AddIndex(
-            model_name="capturejob",
-            index=models.Index(fields=["organization", "created_at"], name="epcis_job_org_created_idx"),
+            model_name='capturejob',
+            index=models.Index(fields=['organization', 'created_at'], name='epcis_job_org_created_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["event_id"], name="epcis_event_event_id_idx"),
+            model_name='event',
+            index=models.Index(fields=['event_id'], name='epcis_event_event_id_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["event_time"], name="epcis_event_time_idx"),
+            model_name='event',
+            index=models.Index(fields=['event_time'], name='epcis_event_time_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["record_time"], name="epcis_event_record_time_idx"),
+            model_name='event',
+            index=models.Index(fields=['record_time'], name='epcis_event_record_time_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["biz_step"], name="epcis_event_biz_step_idx"),
+            model_name='event',
+            index=models.Index(fields=['biz_step'], name='epcis_event_biz_step_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["biz_location"], name="epcis_event_biz_location_idx"),
+            model_name='event',
+            index=models.Index(fields=['biz_location'], name='epcis_event_biz_location_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["read_point"], name="epcis_event_read_point_idx"),
+            model_name='event',
+            index=models.Index(fields=['read_point'], name='epcis_event_read_point_idx'),
         ),
         migrations.AddConstraint(
-            model_name="event",
-            constraint=models.UniqueConstraint(
-                fields=("organization", "event_id"), name="epcis_event_org_event_id_uniq"
-            ),
+            model_name='event',
+            constraint=models.UniqueConstraint(fields=('organization', 'event_id'), name='epcis_event_org_event_id_uniq'),
         ),
         migrations.AddConstraint(
-            model_name="event",
-            constraint=models.UniqueConstraint(fields=("organization", "event_hash"), name="epcis_event_org_hash_uniq"),
+            model_name='event',
+            constraint=models.UniqueConstraint(fields=('organization', 'event_hash'), name='epcis_event_org_hash_uniq'),
         ),
         migrations.AddIndex(
-            model_name="eventidentifier",
-            index=models.Index(fields=["identifier", "role"], name="epcis_ident_identifier_idx"),
+            model_name='eventidentifier',
+            index=models.Index(fields=['identifier', 'role'], name='epcis_ident_identifier_idx'),
         ),
         migrations.AddIndex(
-            model_name="eventidentifier",
-            index=models.Index(fields=["organization_id", "identifier"], name="epcis_ident_org_identifier_idx"),
+            model_name='eventidentifier',
+            index=models.Index(fields=['organization_id', 'identifier'], name='epcis_ident_org_identifier_idx'),
         ),
         migrations.AddIndex(
-            model_name="eventidentifier",
-            index=models.Index(
-                condition=models.Q(("gtin", ""), _negated=True), fields=["gtin"], name="epcis_ident_gtin_idx"
-            ),
+            model_name='eventidentifier',
+            index=models.Index(condition=models.Q(('gtin', ''), _negated=True), fields=['gtin'], name='epcis_ident_gtin_idx'),
         ),
     ]

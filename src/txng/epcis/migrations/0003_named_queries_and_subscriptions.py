@@ -6,138 +6,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("epcis", "0002_event_query_indexes"),
-        ("registry", "0001_initial"),
+        ('epcis', '0002_event_query_indexes'),
+        ('registry', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="NamedQuery",
+            name='NamedQuery',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                ("query", models.JSONField(default=dict, verbose_name="query")),
-                ("created_by", models.CharField(max_length=200, verbose_name="created by")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="named_queries",
-                        to="registry.organization",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('query', models.JSONField(default=dict, verbose_name='query')),
+                ('created_by', models.CharField(max_length=200, verbose_name='created by')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='named_queries', to='registry.organization')),
             ],
             options={
-                "verbose_name": "named query",
-                "verbose_name_plural": "named queries",
+                'verbose_name': 'named query',
+                'verbose_name_plural': 'named queries',
             },
         ),
         migrations.CreateModel(
-            name="Subscription",
+            name='Subscription',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ("dest", models.URLField(max_length=2000, verbose_name="destination URL")),
-                ("signature_token_encrypted", models.TextField(blank=True, verbose_name="signature token (encrypted)")),
-                ("report_if_empty", models.BooleanField(default=False, verbose_name="report if empty")),
-                ("is_stream", models.BooleanField(default=False, verbose_name="stream")),
-                ("schedule", models.JSONField(blank=True, default=dict, verbose_name="schedule")),
-                ("next_run_at", models.DateTimeField(blank=True, null=True, verbose_name="next run")),
-                (
-                    "initial_record_time",
-                    models.DateTimeField(blank=True, null=True, verbose_name="initial record time"),
-                ),
-                ("last_event_pk", models.BigIntegerField(default=0, verbose_name="last delivered event")),
-                (
-                    "last_record_time",
-                    models.DateTimeField(blank=True, null=True, verbose_name="last delivered record time"),
-                ),
-                ("last_notified_at", models.DateTimeField(blank=True, null=True, verbose_name="last notified at")),
-                ("is_active", models.BooleanField(default=True, verbose_name="active")),
-                ("created_by", models.CharField(max_length=200, verbose_name="created by")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="registry.organization"
-                    ),
-                ),
-                (
-                    "query",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="subscriptions", to="epcis.namedquery"
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('dest', models.URLField(max_length=2000, verbose_name='destination URL')),
+                ('signature_token_encrypted', models.TextField(blank=True, verbose_name='signature token (encrypted)')),
+                ('report_if_empty', models.BooleanField(default=False, verbose_name='report if empty')),
+                ('is_stream', models.BooleanField(default=False, verbose_name='stream')),
+                ('schedule', models.JSONField(blank=True, default=dict, verbose_name='schedule')),
+                ('next_run_at', models.DateTimeField(blank=True, null=True, verbose_name='next run')),
+                ('initial_record_time', models.DateTimeField(blank=True, null=True, verbose_name='initial record time')),
+                ('last_event_pk', models.BigIntegerField(default=0, verbose_name='last delivered event')),
+                ('last_record_time', models.DateTimeField(blank=True, null=True, verbose_name='last delivered record time')),
+                ('last_notified_at', models.DateTimeField(blank=True, null=True, verbose_name='last notified at')),
+                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('created_by', models.CharField(max_length=200, verbose_name='created by')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.organization')),
+                ('query', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='epcis.namedquery')),
             ],
             options={
-                "verbose_name": "subscription",
-                "verbose_name_plural": "subscriptions",
+                'verbose_name': 'subscription',
+                'verbose_name_plural': 'subscriptions',
             },
         ),
         migrations.CreateModel(
-            name="SubscriptionDelivery",
+            name='SubscriptionDelivery',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("pending", "Pending"), ("delivered", "Delivered"), ("dead", "Dead")],
-                        default="pending",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                ("after_event_pk", models.BigIntegerField(verbose_name="after event")),
-                ("last_event_pk", models.BigIntegerField(verbose_name="last event")),
-                ("last_record_time", models.DateTimeField(blank=True, null=True, verbose_name="last record time")),
-                ("event_count", models.PositiveIntegerField(default=0, verbose_name="events")),
-                ("body", models.BinaryField(verbose_name="body")),
-                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
-                ("next_attempt_at", models.DateTimeField(verbose_name="next attempt at")),
-                (
-                    "response_code",
-                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="response code"),
-                ),
-                ("error", models.TextField(blank=True, verbose_name="error")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("delivered_at", models.DateTimeField(blank=True, null=True, verbose_name="delivered at")),
-                (
-                    "subscription",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="deliveries", to="epcis.subscription"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('delivered', 'Delivered'), ('dead', 'Dead')], default='pending', max_length=10, verbose_name='status')),
+                ('after_event_pk', models.BigIntegerField(verbose_name='after event')),
+                ('last_event_pk', models.BigIntegerField(verbose_name='last event')),
+                ('last_record_time', models.DateTimeField(blank=True, null=True, verbose_name='last record time')),
+                ('event_count', models.PositiveIntegerField(default=0, verbose_name='events')),
+                ('body', models.BinaryField(verbose_name='body')),
+                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
+                ('next_attempt_at', models.DateTimeField(verbose_name='next attempt at')),
+                ('response_code', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='response code')),
+                ('error', models.TextField(blank=True, verbose_name='error')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='delivered at')),
+                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='epcis.subscription')),
             ],
             options={
-                "verbose_name": "subscription delivery",
-                "verbose_name_plural": "subscription deliveries",
+                'verbose_name': 'subscription delivery',
+                'verbose_name_plural': 'subscription deliveries',
             },
         ),
         migrations.AddConstraint(
-            model_name="namedquery",
-            constraint=models.UniqueConstraint(fields=("organization", "name"), name="epcis_namedquery_org_name_uniq"),
+            model_name='namedquery',
+            constraint=models.UniqueConstraint(fields=('organization', 'name'), name='epcis_namedquery_org_name_uniq'),
         ),
         migrations.AddIndex(
-            model_name="subscription",
-            index=models.Index(fields=["organization", "is_active"], name="epcis_subscr_org_active_idx"),
+            model_name='subscription',
+            index=models.Index(fields=['organization', 'is_active'], name='epcis_subscr_org_active_idx'),
         ),
         migrations.AddIndex(
-            model_name="subscription",
-            index=models.Index(fields=["is_active", "next_run_at"], name="epcis_subscr_active_next_idx"),
+            model_name='subscription',
+            index=models.Index(fields=['is_active', 'next_run_at'], name='epcis_subscr_active_next_idx'),
         ),
         migrations.AddIndex(
-            model_name="subscriptiondelivery",
-            index=models.Index(
-                condition=models.Q(("status", "pending")), fields=["next_attempt_at"], name="epcis_delivery_due_idx"
-            ),
+            model_name='subscriptiondelivery',
+            index=models.Index(condition=models.Q(('status', 'pending')), fields=['next_attempt_at'], name='epcis_delivery_due_idx'),
         ),
         migrations.AddConstraint(
-            model_name="subscriptiondelivery",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status", "pending")),
-                fields=("subscription",),
-                name="epcis_delivery_one_pending_uniq",
-            ),
+            model_name='subscriptiondelivery',
+            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('subscription',), name='epcis_delivery_one_pending_uniq'),
         ),
     ]

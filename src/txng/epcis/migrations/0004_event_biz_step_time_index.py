@@ -4,18 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("epcis", "0003_named_queries_and_subscriptions"),
-        ("registry", "0001_initial"),
+        ('epcis', '0003_named_queries_and_subscriptions'),
+        ('registry', '0001_initial'),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name="event",
-            name="epcis_event_biz_step_idx",
+            model_name='event',
+            name='epcis_event_biz_step_idx',
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["biz_step", "event_time"], name="epcis_event_step_time_idx"),
+            model_name='event',
+            index=models.Index(fields=['biz_step', 'event_time'], name='epcis_event_step_time_idx'),
         ),
     ]

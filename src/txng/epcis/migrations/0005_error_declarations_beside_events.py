@@ -4,30 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("epcis", "0004_event_biz_step_time_index"),
-        ("registry", "0001_initial"),
+        ('epcis', '0004_event_biz_step_time_index'),
+        ('registry', '0001_initial'),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name="event",
-            name="epcis_event_org_event_id_uniq",
+            model_name='event',
+            name='epcis_event_org_event_id_uniq',
         ),
         migrations.RemoveConstraint(
-            model_name="event",
-            name="epcis_event_org_hash_uniq",
+            model_name='event',
+            name='epcis_event_org_hash_uniq',
         ),
         migrations.AddConstraint(
-            model_name="event",
-            constraint=models.UniqueConstraint(
-                fields=("organization", "event_id", "is_error_declaration"), name="epcis_event_org_event_id_uniq"
-            ),
+            model_name='event',
+            constraint=models.UniqueConstraint(fields=('organization', 'event_id', 'is_error_declaration'), name='epcis_event_org_event_id_uniq'),
         ),
         migrations.AddConstraint(
-            model_name="event",
-            constraint=models.UniqueConstraint(
-                fields=("organization", "event_hash", "is_error_declaration"), name="epcis_event_org_hash_uniq"
-            ),
+            model_name='event',
+            constraint=models.UniqueConstraint(fields=('organization', 'event_hash', 'is_error_declaration'), name='epcis_event_org_hash_uniq'),
         ),
     ]

@@ -4,19 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("epcis", "0005_error_declarations_beside_events"),
+        ('epcis', '0005_error_declarations_beside_events'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="capturejob",
-            name="event_pk_floor",
+            model_name='capturejob',
+            name='event_pk_floor',
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name="capturejob",
-            name="event_pk_floor_at",
+            model_name='capturejob',
+            name='event_pk_floor_at',
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
     ]

@@ -4,18 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("epcis", "0006_capture_job_event_pk_floor"),
-        ("registry", "0001_initial"),
+        ('epcis', '0006_capture_job_event_pk_floor'),
+        ('registry', '0001_initial'),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name="event",
-            name="epcis_event_biz_location_idx",
+            model_name='event',
+            name='epcis_event_biz_location_idx',
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["biz_location", "event_time"], name="epcis_event_location_time_idx"),
+            model_name='event',
+            index=models.Index(fields=['biz_location', 'event_time'], name='epcis_event_location_time_idx'),
         ),
     ]

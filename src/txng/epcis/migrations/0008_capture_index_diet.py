@@ -5,36 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("epcis", "0007_event_location_time_index"),
-        ("registry", "0002_organization_documents"),
+        ('epcis', '0007_event_location_time_index'),
+        ('registry', '0002_organization_documents'),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name="eventidentifier",
-            name="epcis_ident_org_identifier_idx",
+            model_name='eventidentifier',
+            name='epcis_ident_org_identifier_idx',
         ),
         migrations.AlterField(
-            model_name="event",
-            name="capture_job",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="epcis.capturejob",
-            ),
+            model_name='event',
+            name='capture_job',
+            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='epcis.capturejob'),
         ),
         migrations.AlterField(
-            model_name="event",
-            name="organization",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="events",
-                to="registry.organization",
-            ),
+            model_name='event',
+            name='organization',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='registry.organization'),
         ),
     ]

@@ -5,270 +5,179 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0002_initial"),
-        ("registry", "0001_initial"),
+        ('accounts', '0002_initial'),
+        ('registry', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Device",
+            name='Device',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("code", models.SlugField(max_length=40, unique=True, verbose_name="device code")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                ("location_gln", models.CharField(blank=True, max_length=13, verbose_name="location GLN")),
-                (
-                    "location_extension",
-                    models.CharField(blank=True, max_length=20, verbose_name="GLN extension (AI 254)"),
-                ),
-                ("sscc", models.CharField(blank=True, max_length=18, verbose_name="SSCC")),
-                ("lot_identifier", models.CharField(blank=True, max_length=512, verbose_name="monitored lot")),
-                ("measurements", models.JSONField(default=list, verbose_name="measurements")),
-                ("secret_hash", models.CharField(max_length=64)),
-                ("secret_prefix", models.CharField(max_length=16, verbose_name="secret prefix")),
-                ("is_active", models.BooleanField(default=True, verbose_name="active")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("last_seen_at", models.DateTimeField(blank=True, null=True, verbose_name="last seen at")),
-                ("accepted_count", models.PositiveBigIntegerField(default=0, verbose_name="readings accepted")),
-                ("rejected_count", models.PositiveBigIntegerField(default=0, verbose_name="payloads rejected")),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="iot_devices",
-                        to="registry.organization",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.SlugField(max_length=40, unique=True, verbose_name='device code')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('location_gln', models.CharField(blank=True, max_length=13, verbose_name='location GLN')),
+                ('location_extension', models.CharField(blank=True, max_length=20, verbose_name='GLN extension (AI 254)')),
+                ('sscc', models.CharField(blank=True, max_length=18, verbose_name='SSCC')),
+                ('lot_identifier', models.CharField(blank=True, max_length=512, verbose_name='monitored lot')),
+                ('measurements', models.JSONField(default=list, verbose_name='measurements')),
+                ('secret_hash', models.CharField(max_length=64)),
+                ('secret_prefix', models.CharField(max_length=16, verbose_name='secret prefix')),
+                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('last_seen_at', models.DateTimeField(blank=True, null=True, verbose_name='last seen at')),
+                ('accepted_count', models.PositiveBigIntegerField(default=0, verbose_name='readings accepted')),
+                ('rejected_count', models.PositiveBigIntegerField(default=0, verbose_name='payloads rejected')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='iot_devices', to='registry.organization')),
             ],
             options={
-                "verbose_name": "IoT device",
-                "verbose_name_plural": "IoT devices",
+                'verbose_name': 'IoT device',
+                'verbose_name_plural': 'IoT devices',
             },
         ),
         migrations.CreateModel(
-            name="Excursion",
+            name='Excursion',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("identifier", models.CharField(blank=True, max_length=512)),
-                ("started_at", models.DateTimeField(verbose_name="started at")),
-                ("last_out_at", models.DateTimeField()),
-                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended at")),
-                ("worst_value", models.FloatField(verbose_name="worst value")),
-                ("reading_count", models.PositiveIntegerField(default=0)),
-                ("is_alerted", models.BooleanField(default=False)),
-                (
-                    "device",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="excursions", to="iot.device"
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="registry.organization"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('identifier', models.CharField(blank=True, max_length=512)),
+                ('started_at', models.DateTimeField(verbose_name='started at')),
+                ('last_out_at', models.DateTimeField()),
+                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended at')),
+                ('worst_value', models.FloatField(verbose_name='worst value')),
+                ('reading_count', models.PositiveIntegerField(default=0)),
+                ('is_alerted', models.BooleanField(default=False)),
+                ('device', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='excursions', to='iot.device')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organization')),
             ],
             options={
-                "verbose_name": "excursion",
-                "verbose_name_plural": "excursions",
+                'verbose_name': 'excursion',
+                'verbose_name_plural': 'excursions',
             },
         ),
         migrations.CreateModel(
-            name="Alert",
+            name='Alert',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("message", models.CharField(max_length=500, verbose_name="message")),
-                ("event_id", models.CharField(max_length=512, verbose_name="EPCIS event ID")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("acknowledged_at", models.DateTimeField(blank=True, null=True, verbose_name="acknowledged at")),
-                (
-                    "agency",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="iot_alerts",
-                        to="accounts.agency",
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="iot_alerts",
-                        to="registry.organization",
-                    ),
-                ),
-                (
-                    "excursion",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="alert", to="iot.excursion"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('message', models.CharField(max_length=500, verbose_name='message')),
+                ('event_id', models.CharField(max_length=512, verbose_name='EPCIS event ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at')),
+                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='iot_alerts', to='accounts.agency')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='iot_alerts', to='registry.organization')),
+                ('excursion', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='alert', to='iot.excursion')),
             ],
             options={
-                "verbose_name": "cold-chain alert",
-                "verbose_name_plural": "cold-chain alerts",
-                "ordering": ["-created_at"],
+                'verbose_name': 'cold-chain alert',
+                'verbose_name_plural': 'cold-chain alerts',
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="IngestRejection",
+            name='IngestRejection',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("device_code", models.CharField(max_length=64)),
-                ("reason", models.CharField(max_length=40)),
-                ("count", models.PositiveBigIntegerField(default=0)),
-                ("last_detail", models.CharField(blank=True, max_length=300)),
-                ("last_at", models.DateTimeField()),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('device_code', models.CharField(max_length=64)),
+                ('reason', models.CharField(max_length=40)),
+                ('count', models.PositiveBigIntegerField(default=0)),
+                ('last_detail', models.CharField(blank=True, max_length=300)),
+                ('last_at', models.DateTimeField()),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(fields=("device_code", "reason"), name="iot_rejection_device_reason_uniq")
-                ],
+                'constraints': [models.UniqueConstraint(fields=('device_code', 'reason'), name='iot_rejection_device_reason_uniq')],
             },
         ),
         migrations.CreateModel(
-            name="MonitoringSpan",
+            name='MonitoringSpan',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("organization_id", models.BigIntegerField()),
-                ("identifier", models.CharField(max_length=512)),
-                ("first_time", models.DateTimeField()),
-                ("last_time", models.DateTimeField()),
-                ("reading_count", models.PositiveBigIntegerField(default=0)),
-                (
-                    "device",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="spans", to="iot.device"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('organization_id', models.BigIntegerField()),
+                ('identifier', models.CharField(max_length=512)),
+                ('first_time', models.DateTimeField()),
+                ('last_time', models.DateTimeField()),
+                ('reading_count', models.PositiveBigIntegerField(default=0)),
+                ('device', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='spans', to='iot.device')),
             ],
         ),
         migrations.CreateModel(
-            name="Reading",
+            name='Reading',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("organization_id", models.BigIntegerField()),
-                ("type", models.CharField(max_length=40)),
-                ("time", models.DateTimeField()),
-                ("value", models.FloatField()),
-                ("uom", models.CharField(max_length=3)),
-                ("sequence", models.BigIntegerField(null=True)),
-                (
-                    "device",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="iot.device",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('organization_id', models.BigIntegerField()),
+                ('type', models.CharField(max_length=40)),
+                ('time', models.DateTimeField()),
+                ('value', models.FloatField()),
+                ('uom', models.CharField(max_length=3)),
+                ('sequence', models.BigIntegerField(null=True)),
+                ('device', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='iot.device')),
             ],
             options={
-                "verbose_name": "reading",
-                "verbose_name_plural": "readings",
+                'verbose_name': 'reading',
+                'verbose_name_plural': 'readings',
             },
         ),
         migrations.CreateModel(
-            name="ThresholdRule",
+            name='ThresholdRule',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("sscc", models.CharField(blank=True, max_length=18, verbose_name="SSCC")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                (
-                    "measurement_type",
-                    models.CharField(default="Temperature", max_length=40, verbose_name="measurement type"),
-                ),
-                ("uom", models.CharField(default="CEL", max_length=3, verbose_name="unit")),
-                ("min_value", models.FloatField(blank=True, null=True, verbose_name="minimum")),
-                ("max_value", models.FloatField(blank=True, null=True, verbose_name="maximum")),
-                (
-                    "tolerance_minutes",
-                    models.PositiveIntegerField(default=0, verbose_name="tolerated minutes outside the range"),
-                ),
-                ("is_active", models.BooleanField(default=True, verbose_name="active")),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="registry.organization",
-                    ),
-                ),
-                (
-                    "product_group",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="registry.productgroup",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('sscc', models.CharField(blank=True, max_length=18, verbose_name='SSCC')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('measurement_type', models.CharField(default='Temperature', max_length=40, verbose_name='measurement type')),
+                ('uom', models.CharField(default='CEL', max_length=3, verbose_name='unit')),
+                ('min_value', models.FloatField(blank=True, null=True, verbose_name='minimum')),
+                ('max_value', models.FloatField(blank=True, null=True, verbose_name='maximum')),
+                ('tolerance_minutes', models.PositiveIntegerField(default=0, verbose_name='tolerated minutes outside the range')),
+                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organization')),
+                ('product_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.productgroup')),
             ],
             options={
-                "verbose_name": "threshold rule",
-                "verbose_name_plural": "threshold rules",
+                'verbose_name': 'threshold rule',
+                'verbose_name_plural': 'threshold rules',
             },
         ),
         migrations.AddField(
-            model_name="excursion",
-            name="rule",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="excursions", to="iot.thresholdrule"
-            ),
+            model_name='excursion',
+            name='rule',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='excursions', to='iot.thresholdrule'),
         ),
         migrations.AddIndex(
-            model_name="device",
-            index=models.Index(fields=["organization", "code"], name="iot_device_org_idx"),
+            model_name='device',
+            index=models.Index(fields=['organization', 'code'], name='iot_device_org_idx'),
         ),
         migrations.AddIndex(
-            model_name="monitoringspan",
-            index=models.Index(fields=["identifier"], name="iot_span_identifier_idx"),
+            model_name='monitoringspan',
+            index=models.Index(fields=['identifier'], name='iot_span_identifier_idx'),
         ),
         migrations.AddConstraint(
-            model_name="monitoringspan",
-            constraint=models.UniqueConstraint(fields=("device", "identifier"), name="iot_span_device_identifier_uniq"),
+            model_name='monitoringspan',
+            constraint=models.UniqueConstraint(fields=('device', 'identifier'), name='iot_span_device_identifier_uniq'),
         ),
         migrations.AddIndex(
-            model_name="reading",
-            index=models.Index(fields=["organization_id", "device", "time"], name="iot_reading_org_time_idx"),
+            model_name='reading',
+            index=models.Index(fields=['organization_id', 'device', 'time'], name='iot_reading_org_time_idx'),
         ),
         migrations.AddConstraint(
-            model_name="reading",
-            constraint=models.UniqueConstraint(
-                fields=("device", "type", "time"), name="iot_reading_device_type_time_uniq"
-            ),
+            model_name='reading',
+            constraint=models.UniqueConstraint(fields=('device', 'type', 'time'), name='iot_reading_device_type_time_uniq'),
         ),
         migrations.AddConstraint(
-            model_name="thresholdrule",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("product_group__isnull", False), models.Q(("sscc", ""), _negated=True), _connector="OR"
-                ),
-                name="iot_rule_has_scope",
-            ),
+            model_name='thresholdrule',
+            constraint=models.CheckConstraint(condition=models.Q(('product_group__isnull', False), models.Q(('sscc', ''), _negated=True), _connector='OR'), name='iot_rule_has_scope'),
         ),
         migrations.AddConstraint(
-            model_name="thresholdrule",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("min_value__isnull", False), ("max_value__isnull", False), _connector="OR"),
-                name="iot_rule_has_bound",
-            ),
+            model_name='thresholdrule',
+            constraint=models.CheckConstraint(condition=models.Q(('min_value__isnull', False), ('max_value__isnull', False), _connector='OR'), name='iot_rule_has_bound'),
         ),
         migrations.AddIndex(
-            model_name="excursion",
-            index=models.Index(fields=["device", "rule", "ended_at"], name="iot_excursion_open_idx"),
+            model_name='excursion',
+            index=models.Index(fields=['device', 'rule', 'ended_at'], name='iot_excursion_open_idx'),
         ),
         migrations.AddIndex(
-            model_name="excursion",
-            index=models.Index(fields=["identifier"], name="iot_excursion_identifier_idx"),
+            model_name='excursion',
+            index=models.Index(fields=['identifier'], name='iot_excursion_identifier_idx'),
         ),
     ]

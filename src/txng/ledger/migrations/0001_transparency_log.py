@@ -4,104 +4,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="Checkpoint",
+            name='Checkpoint',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("tree_size", models.BigIntegerField(unique=True, verbose_name="tree size")),
-                ("root_hash", models.BinaryField(max_length=32, verbose_name="root hash")),
-                ("note", models.TextField(verbose_name="signed note")),
-                ("issued_at", models.DateTimeField(auto_now_add=True, verbose_name="issued at")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('tree_size', models.BigIntegerField(unique=True, verbose_name='tree size')),
+                ('root_hash', models.BinaryField(max_length=32, verbose_name='root hash')),
+                ('note', models.TextField(verbose_name='signed note')),
+                ('issued_at', models.DateTimeField(auto_now_add=True, verbose_name='issued at')),
             ],
             options={
-                "verbose_name": "ledger checkpoint",
-                "verbose_name_plural": "ledger checkpoints",
-                "ordering": ["-tree_size"],
+                'verbose_name': 'ledger checkpoint',
+                'verbose_name_plural': 'ledger checkpoints',
+                'ordering': ['-tree_size'],
             },
         ),
         migrations.CreateModel(
-            name="Leaf",
+            name='Leaf',
             fields=[
-                ("leaf_index", models.BigIntegerField(primary_key=True, serialize=False, verbose_name="leaf index")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("event", "Event"),
-                            ("organization", "Organization profile"),
-                            ("product", "Product profile"),
-                            ("recall", "Recall"),
-                        ],
-                        max_length=12,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("reference", models.CharField(max_length=600, unique=True, verbose_name="reference")),
-                ("value", models.CharField(max_length=200, verbose_name="value")),
-                ("source_id", models.BigIntegerField(blank=True, null=True, verbose_name="source")),
-                ("canonical", models.TextField(blank=True, verbose_name="canonical JSON")),
-                ("submitted_at", models.DateTimeField(verbose_name="submitted at")),
+                ('leaf_index', models.BigIntegerField(primary_key=True, serialize=False, verbose_name='leaf index')),
+                ('kind', models.CharField(choices=[('event', 'Event'), ('organization', 'Organization profile'), ('product', 'Product profile'), ('recall', 'Recall')], max_length=12, verbose_name='kind')),
+                ('reference', models.CharField(max_length=600, unique=True, verbose_name='reference')),
+                ('value', models.CharField(max_length=200, verbose_name='value')),
+                ('source_id', models.BigIntegerField(blank=True, null=True, verbose_name='source')),
+                ('canonical', models.TextField(blank=True, verbose_name='canonical JSON')),
+                ('submitted_at', models.DateTimeField(verbose_name='submitted at')),
             ],
             options={
-                "verbose_name": "ledger leaf",
-                "verbose_name_plural": "ledger leaves",
+                'verbose_name': 'ledger leaf',
+                'verbose_name_plural': 'ledger leaves',
             },
         ),
         migrations.CreateModel(
-            name="LogHead",
+            name='LogHead',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("tree_size", models.BigIntegerField(default=0, verbose_name="tree size")),
-                ("root_hash", models.BinaryField(max_length=32, verbose_name="root hash")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('tree_size', models.BigIntegerField(default=0, verbose_name='tree size')),
+                ('root_hash', models.BinaryField(max_length=32, verbose_name='root hash')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
             ],
             options={
-                "verbose_name": "ledger head",
-                "verbose_name_plural": "ledger heads",
+                'verbose_name': 'ledger head',
+                'verbose_name_plural': 'ledger heads',
             },
         ),
         migrations.CreateModel(
-            name="Node",
+            name='Node',
             fields=[
-                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
-                ("hash", models.BinaryField(max_length=32, verbose_name="hash")),
+                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
+                ('hash', models.BinaryField(max_length=32, verbose_name='hash')),
             ],
             options={
-                "verbose_name": "ledger tree node",
-                "verbose_name_plural": "ledger tree nodes",
+                'verbose_name': 'ledger tree node',
+                'verbose_name_plural': 'ledger tree nodes',
             },
         ),
         migrations.CreateModel(
-            name="PendingLeaf",
+            name='PendingLeaf',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("event", "Event"),
-                            ("organization", "Organization profile"),
-                            ("product", "Product profile"),
-                            ("recall", "Recall"),
-                        ],
-                        max_length=12,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("reference", models.CharField(max_length=600, unique=True, verbose_name="reference")),
-                ("value", models.CharField(max_length=200, verbose_name="value")),
-                ("source_id", models.BigIntegerField(blank=True, null=True, verbose_name="source")),
-                ("canonical", models.TextField(blank=True, verbose_name="canonical JSON")),
-                ("submitted_at", models.DateTimeField(verbose_name="submitted at")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('event', 'Event'), ('organization', 'Organization profile'), ('product', 'Product profile'), ('recall', 'Recall')], max_length=12, verbose_name='kind')),
+                ('reference', models.CharField(max_length=600, unique=True, verbose_name='reference')),
+                ('value', models.CharField(max_length=200, verbose_name='value')),
+                ('source_id', models.BigIntegerField(blank=True, null=True, verbose_name='source')),
+                ('canonical', models.TextField(blank=True, verbose_name='canonical JSON')),
+                ('submitted_at', models.DateTimeField(verbose_name='submitted at')),
             ],
             options={
-                "verbose_name": "pending ledger leaf",
-                "verbose_name_plural": "pending ledger leaves",
+                'verbose_name': 'pending ledger leaf',
+                'verbose_name_plural': 'pending ledger leaves',
             },
         ),
     ]

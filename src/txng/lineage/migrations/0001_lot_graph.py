@@ -5,177 +5,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("epcis", "0003_named_queries_and_subscriptions"),
+        ('epcis', '0003_named_queries_and_subscriptions'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Lot",
+            name='Lot',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("organization_id", models.BigIntegerField(verbose_name="holder organization")),
-                ("identifier", models.CharField(max_length=512, verbose_name="lot identifier")),
-                ("gtin", models.CharField(blank=True, max_length=14, verbose_name="GTIN")),
-                ("lot", models.CharField(blank=True, max_length=40, verbose_name="lot number")),
-                ("first_seen", models.DateTimeField(verbose_name="first seen")),
-                ("last_seen", models.DateTimeField(verbose_name="last seen")),
-                ("last_location", models.CharField(blank=True, max_length=512, verbose_name="last location")),
-                (
-                    "produced_quantity",
-                    models.DecimalField(
-                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="produced quantity"
-                    ),
-                ),
-                ("produced_uom", models.CharField(blank=True, max_length=10, verbose_name="unit of measure")),
-                ("expires_on", models.DateField(blank=True, null=True, verbose_name="expiry date")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('organization_id', models.BigIntegerField(verbose_name='holder organization')),
+                ('identifier', models.CharField(max_length=512, verbose_name='lot identifier')),
+                ('gtin', models.CharField(blank=True, max_length=14, verbose_name='GTIN')),
+                ('lot', models.CharField(blank=True, max_length=40, verbose_name='lot number')),
+                ('first_seen', models.DateTimeField(verbose_name='first seen')),
+                ('last_seen', models.DateTimeField(verbose_name='last seen')),
+                ('last_location', models.CharField(blank=True, max_length=512, verbose_name='last location')),
+                ('produced_quantity', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='produced quantity')),
+                ('produced_uom', models.CharField(blank=True, max_length=10, verbose_name='unit of measure')),
+                ('expires_on', models.DateField(blank=True, null=True, verbose_name='expiry date')),
             ],
             options={
-                "verbose_name": "lot",
-                "verbose_name_plural": "lots",
-                "indexes": [
-                    models.Index(fields=["organization_id", "identifier"], name="lineage_lot_org_identifier_idx"),
-                    models.Index(fields=["gtin", "lot"], name="lineage_lot_gtin_lot_idx"),
-                ],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("identifier", "organization_id"), name="lineage_lot_identifier_org_uniq"
-                    )
-                ],
+                'verbose_name': 'lot',
+                'verbose_name_plural': 'lots',
+                'indexes': [models.Index(fields=['organization_id', 'identifier'], name='lineage_lot_org_identifier_idx'), models.Index(fields=['gtin', 'lot'], name='lineage_lot_gtin_lot_idx')],
+                'constraints': [models.UniqueConstraint(fields=('identifier', 'organization_id'), name='lineage_lot_identifier_org_uniq')],
             },
         ),
         migrations.CreateModel(
-            name="Containment",
+            name='Containment',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("container", models.CharField(max_length=512, verbose_name="container")),
-                ("content", models.CharField(max_length=512, verbose_name="content lot")),
-                (
-                    "quantity",
-                    models.DecimalField(
-                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="quantity"
-                    ),
-                ),
-                ("uom", models.CharField(blank=True, max_length=10, verbose_name="unit of measure")),
-                (
-                    "event",
-                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="epcis.event"),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('container', models.CharField(max_length=512, verbose_name='container')),
+                ('content', models.CharField(max_length=512, verbose_name='content lot')),
+                ('quantity', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='quantity')),
+                ('uom', models.CharField(blank=True, max_length=10, verbose_name='unit of measure')),
+                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='epcis.event')),
             ],
             options={
-                "verbose_name": "containment",
-                "verbose_name_plural": "containments",
-                "indexes": [models.Index(fields=["container"], name="lineage_containment_idx")],
+                'verbose_name': 'containment',
+                'verbose_name_plural': 'containments',
+                'indexes': [models.Index(fields=['container'], name='lineage_containment_idx')],
             },
         ),
         migrations.CreateModel(
-            name="LotActivity",
+            name='LotActivity',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("organization_id", models.BigIntegerField(verbose_name="capturing organization")),
-                ("event_time", models.DateTimeField(verbose_name="event time")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("produced", "Produced"),
-                            ("received", "Received"),
-                            ("shipped", "Shipped"),
-                            ("consumed", "Used in transformation"),
-                            ("destroyed", "Destroyed"),
-                            ("observed", "Observed"),
-                        ],
-                        max_length=10,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("biz_step", models.CharField(blank=True, max_length=512, verbose_name="business step")),
-                ("location", models.CharField(blank=True, max_length=512, verbose_name="location")),
-                (
-                    "quantity",
-                    models.DecimalField(
-                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="quantity"
-                    ),
-                ),
-                ("uom", models.CharField(blank=True, max_length=10, verbose_name="unit of measure")),
-                (
-                    "counterparty_organization_id",
-                    models.BigIntegerField(blank=True, null=True, verbose_name="counterparty organization"),
-                ),
-                ("counterparty", models.CharField(blank=True, max_length=512, verbose_name="counterparty")),
-                (
-                    "event",
-                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="epcis.event"),
-                ),
-                (
-                    "lot",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="activities", to="lineage.lot"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('organization_id', models.BigIntegerField(verbose_name='capturing organization')),
+                ('event_time', models.DateTimeField(verbose_name='event time')),
+                ('kind', models.CharField(choices=[('produced', 'Produced'), ('received', 'Received'), ('shipped', 'Shipped'), ('consumed', 'Used in transformation'), ('destroyed', 'Destroyed'), ('observed', 'Observed')], max_length=10, verbose_name='kind')),
+                ('biz_step', models.CharField(blank=True, max_length=512, verbose_name='business step')),
+                ('location', models.CharField(blank=True, max_length=512, verbose_name='location')),
+                ('quantity', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='quantity')),
+                ('uom', models.CharField(blank=True, max_length=10, verbose_name='unit of measure')),
+                ('counterparty_organization_id', models.BigIntegerField(blank=True, null=True, verbose_name='counterparty organization')),
+                ('counterparty', models.CharField(blank=True, max_length=512, verbose_name='counterparty')),
+                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='epcis.event')),
+                ('lot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='lineage.lot')),
             ],
             options={
-                "verbose_name": "lot activity",
-                "verbose_name_plural": "lot activities",
-                "indexes": [
-                    models.Index(fields=["lot", "event_time"], name="lineage_activity_lot_time_idx"),
-                    models.Index(fields=["organization_id", "event_time"], name="lineage_activity_org_time_idx"),
-                ],
+                'verbose_name': 'lot activity',
+                'verbose_name_plural': 'lot activities',
+                'indexes': [models.Index(fields=['lot', 'event_time'], name='lineage_activity_lot_time_idx'), models.Index(fields=['organization_id', 'event_time'], name='lineage_activity_org_time_idx')],
             },
         ),
         migrations.CreateModel(
-            name="LotEdge",
+            name='LotEdge',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("organization_id", models.BigIntegerField(verbose_name="capturing organization")),
-                ("from_organization_id", models.BigIntegerField(verbose_name="from organization")),
-                ("to_organization_id", models.BigIntegerField(verbose_name="to organization")),
-                ("event_time", models.DateTimeField(verbose_name="event time")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("transformation", "Transformation"),
-                            ("aggregation", "Aggregation"),
-                            ("shipment", "Shipment"),
-                        ],
-                        max_length=14,
-                        verbose_name="kind",
-                    ),
-                ),
-                (
-                    "quantity",
-                    models.DecimalField(
-                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="quantity"
-                    ),
-                ),
-                ("uom", models.CharField(blank=True, max_length=10, verbose_name="unit of measure")),
-                (
-                    "event",
-                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="epcis.event"),
-                ),
-                (
-                    "from_lot",
-                    models.ForeignKey(
-                        db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="lineage.lot"
-                    ),
-                ),
-                (
-                    "to_lot",
-                    models.ForeignKey(
-                        db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="lineage.lot"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('organization_id', models.BigIntegerField(verbose_name='capturing organization')),
+                ('from_organization_id', models.BigIntegerField(verbose_name='from organization')),
+                ('to_organization_id', models.BigIntegerField(verbose_name='to organization')),
+                ('event_time', models.DateTimeField(verbose_name='event time')),
+                ('kind', models.CharField(choices=[('transformation', 'Transformation'), ('aggregation', 'Aggregation'), ('shipment', 'Shipment')], max_length=14, verbose_name='kind')),
+                ('quantity', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='quantity')),
+                ('uom', models.CharField(blank=True, max_length=10, verbose_name='unit of measure')),
+                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='epcis.event')),
+                ('from_lot', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='lineage.lot')),
+                ('to_lot', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='lineage.lot')),
             ],
             options={
-                "verbose_name": "lot edge",
-                "verbose_name_plural": "lot edges",
-                "indexes": [
-                    models.Index(fields=["from_lot", "to_lot"], name="lineage_edge_from_idx"),
-                    models.Index(fields=["to_lot", "from_lot"], name="lineage_edge_to_idx"),
-                ],
+                'verbose_name': 'lot edge',
+                'verbose_name_plural': 'lot edges',
+                'indexes': [models.Index(fields=['from_lot', 'to_lot'], name='lineage_edge_from_idx'), models.Index(fields=['to_lot', 'from_lot'], name='lineage_edge_to_idx')],
             },
         ),
     ]

@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lineage", "0001_lot_graph"),
+        ('lineage', '0001_lot_graph'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="lotactivity",
-            name="lot",
-            field=models.ForeignKey(
-                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="activities", to="lineage.lot"
-            ),
+            model_name='lotactivity',
+            name='lot',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='lineage.lot'),
         ),
     ]

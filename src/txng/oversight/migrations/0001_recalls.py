@@ -6,287 +6,150 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0002_initial"),
-        ("registry", "0001_initial"),
+        ('accounts', '0002_initial'),
+        ('registry', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Recall",
+            name='Recall',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("code", models.CharField(max_length=20, unique=True, verbose_name="code")),
-                ("title", models.CharField(max_length=200, verbose_name="title")),
-                ("reason", models.TextField(max_length=2000, verbose_name="reason")),
-                ("legal_basis", models.CharField(max_length=300, verbose_name="legal basis")),
-                ("hazard", models.CharField(blank=True, max_length=200, verbose_name="hazard")),
-                (
-                    "hazard_class",
-                    models.CharField(
-                        choices=[
-                            ("class_1", "Class I: serious risk to health"),
-                            ("class_2", "Class II: possible risk to health"),
-                            ("class_3", "Class III: not a health risk (labelling, quality)"),
-                        ],
-                        max_length=10,
-                        verbose_name="hazard class",
-                    ),
-                ),
-                ("is_mock", models.BooleanField(default=False, verbose_name="mock recall")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("opened", "Open"), ("closed", "Closed"), ("cancelled", "Cancelled")],
-                        default="opened",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                ("opened_at", models.DateTimeField(verbose_name="opened at")),
-                ("response_deadline", models.DateTimeField(verbose_name="response deadline")),
-                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed at")),
-                ("close_note", models.TextField(blank=True, max_length=2000, verbose_name="closing note")),
-                (
-                    "trace_milliseconds",
-                    models.PositiveIntegerField(blank=True, null=True, verbose_name="time to trace (ms)"),
-                ),
-                ("affected_lot_count", models.PositiveIntegerField(default=0, verbose_name="affected lots")),
-                (
-                    "affected_organization_count",
-                    models.PositiveIntegerField(default=0, verbose_name="affected organizations"),
-                ),
-                (
-                    "external_parties",
-                    models.JSONField(blank=True, default=list, verbose_name="parties outside the registry"),
-                ),
-                (
-                    "agency",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="recalls",
-                        to="accounts.agency",
-                        verbose_name="agency",
-                    ),
-                ),
-                (
-                    "closed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="closed by",
-                    ),
-                ),
-                (
-                    "opened_by",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="opened by",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
+                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('reason', models.TextField(max_length=2000, verbose_name='reason')),
+                ('legal_basis', models.CharField(max_length=300, verbose_name='legal basis')),
+                ('hazard', models.CharField(blank=True, max_length=200, verbose_name='hazard')),
+                ('hazard_class', models.CharField(choices=[('class_1', 'Class I: serious risk to health'), ('class_2', 'Class II: possible risk to health'), ('class_3', 'Class III: not a health risk (labelling, quality)')], max_length=10, verbose_name='hazard class')),
+                ('is_mock', models.BooleanField(default=False, verbose_name='mock recall')),
+                ('status', models.CharField(choices=[('opened', 'Open'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], default='opened', max_length=10, verbose_name='status')),
+                ('opened_at', models.DateTimeField(verbose_name='opened at')),
+                ('response_deadline', models.DateTimeField(verbose_name='response deadline')),
+                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
+                ('close_note', models.TextField(blank=True, max_length=2000, verbose_name='closing note')),
+                ('trace_milliseconds', models.PositiveIntegerField(blank=True, null=True, verbose_name='time to trace (ms)')),
+                ('affected_lot_count', models.PositiveIntegerField(default=0, verbose_name='affected lots')),
+                ('affected_organization_count', models.PositiveIntegerField(default=0, verbose_name='affected organizations')),
+                ('external_parties', models.JSONField(blank=True, default=list, verbose_name='parties outside the registry')),
+                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recalls', to='accounts.agency', verbose_name='agency')),
+                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='closed by')),
+                ('opened_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='opened by')),
             ],
             options={
-                "verbose_name": "recall",
-                "verbose_name_plural": "recalls",
-                "ordering": ["-opened_at", "-pk"],
+                'verbose_name': 'recall',
+                'verbose_name_plural': 'recalls',
+                'ordering': ['-opened_at', '-pk'],
             },
         ),
         migrations.CreateModel(
-            name="AffectedLot",
+            name='AffectedLot',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("organization_id", models.BigIntegerField(verbose_name="holder organization")),
-                ("lot_node_id", models.BigIntegerField(verbose_name="lot node")),
-                ("identifier", models.CharField(max_length=512, verbose_name="lot identifier")),
-                ("gtin", models.CharField(blank=True, max_length=14, verbose_name="GTIN")),
-                ("lot", models.CharField(blank=True, max_length=40, verbose_name="lot number")),
-                ("product_name", models.CharField(blank=True, max_length=255, verbose_name="product")),
-                ("location", models.CharField(blank=True, max_length=512, verbose_name="last location")),
-                (
-                    "quantity",
-                    models.DecimalField(
-                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="quantity on hand"
-                    ),
-                ),
-                ("uom", models.CharField(blank=True, max_length=10, verbose_name="unit of measure")),
-                ("is_recalled_lot", models.BooleanField(default=False, verbose_name="named in the recall")),
-                (
-                    "recall",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="affected_lots", to="oversight.recall"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('organization_id', models.BigIntegerField(verbose_name='holder organization')),
+                ('lot_node_id', models.BigIntegerField(verbose_name='lot node')),
+                ('identifier', models.CharField(max_length=512, verbose_name='lot identifier')),
+                ('gtin', models.CharField(blank=True, max_length=14, verbose_name='GTIN')),
+                ('lot', models.CharField(blank=True, max_length=40, verbose_name='lot number')),
+                ('product_name', models.CharField(blank=True, max_length=255, verbose_name='product')),
+                ('location', models.CharField(blank=True, max_length=512, verbose_name='last location')),
+                ('quantity', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='quantity on hand')),
+                ('uom', models.CharField(blank=True, max_length=10, verbose_name='unit of measure')),
+                ('is_recalled_lot', models.BooleanField(default=False, verbose_name='named in the recall')),
+                ('recall', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='affected_lots', to='oversight.recall')),
             ],
             options={
-                "verbose_name": "affected lot",
-                "verbose_name_plural": "affected lots",
-                "ordering": ["recall_id", "organization_id", "identifier"],
+                'verbose_name': 'affected lot',
+                'verbose_name_plural': 'affected lots',
+                'ordering': ['recall_id', 'organization_id', 'identifier'],
             },
         ),
         migrations.CreateModel(
-            name="RecallDisposition",
+            name='RecallDisposition',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("corrected", "Corrected"),
-                            ("reused", "Reused for another purpose"),
-                            ("re_exported", "Re-exported"),
-                            ("destroyed", "Destroyed"),
-                        ],
-                        max_length=12,
-                        verbose_name="disposition",
-                    ),
-                ),
-                ("quantity", models.DecimalField(decimal_places=6, max_digits=20, verbose_name="quantity")),
-                ("uom", models.CharField(blank=True, max_length=10, verbose_name="unit of measure")),
-                ("note", models.TextField(blank=True, max_length=1000, verbose_name="note")),
-                ("event_id", models.CharField(max_length=512, verbose_name="EPCIS event ID")),
-                ("recorded_at", models.DateTimeField(verbose_name="recorded at")),
-                ("recorded_by_label", models.CharField(blank=True, max_length=200, verbose_name="recorded by (label)")),
-                (
-                    "affected_lot",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="dispositions",
-                        to="oversight.affectedlot",
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="registry.organization",
-                        verbose_name="organization",
-                    ),
-                ),
-                (
-                    "recall",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="dispositions", to="oversight.recall"
-                    ),
-                ),
-                (
-                    "recorded_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="recorded by",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('corrected', 'Corrected'), ('reused', 'Reused for another purpose'), ('re_exported', 'Re-exported'), ('destroyed', 'Destroyed')], max_length=12, verbose_name='disposition')),
+                ('quantity', models.DecimalField(decimal_places=6, max_digits=20, verbose_name='quantity')),
+                ('uom', models.CharField(blank=True, max_length=10, verbose_name='unit of measure')),
+                ('note', models.TextField(blank=True, max_length=1000, verbose_name='note')),
+                ('event_id', models.CharField(max_length=512, verbose_name='EPCIS event ID')),
+                ('recorded_at', models.DateTimeField(verbose_name='recorded at')),
+                ('recorded_by_label', models.CharField(blank=True, max_length=200, verbose_name='recorded by (label)')),
+                ('affected_lot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dispositions', to='oversight.affectedlot')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organization', verbose_name='organization')),
+                ('recall', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dispositions', to='oversight.recall')),
+                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
             ],
             options={
-                "verbose_name": "recall disposition",
-                "verbose_name_plural": "recall dispositions",
-                "ordering": ["recorded_at", "pk"],
+                'verbose_name': 'recall disposition',
+                'verbose_name_plural': 'recall dispositions',
+                'ordering': ['recorded_at', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="RecalledLot",
+            name='RecalledLot',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("identifier", models.CharField(max_length=512, verbose_name="lot identifier")),
-                ("gtin", models.CharField(blank=True, max_length=14, verbose_name="GTIN")),
-                ("lot", models.CharField(blank=True, max_length=40, verbose_name="lot number")),
-                (
-                    "recall",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="recalled_lots", to="oversight.recall"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('identifier', models.CharField(max_length=512, verbose_name='lot identifier')),
+                ('gtin', models.CharField(blank=True, max_length=14, verbose_name='GTIN')),
+                ('lot', models.CharField(blank=True, max_length=40, verbose_name='lot number')),
+                ('recall', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recalled_lots', to='oversight.recall')),
             ],
             options={
-                "verbose_name": "recalled lot",
-                "verbose_name_plural": "recalled lots",
+                'verbose_name': 'recalled lot',
+                'verbose_name_plural': 'recalled lots',
             },
         ),
         migrations.CreateModel(
-            name="RecallNotice",
+            name='RecallNotice',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("notified_at", models.DateTimeField(verbose_name="notified at")),
-                ("acknowledged_at", models.DateTimeField(blank=True, null=True, verbose_name="acknowledged at")),
-                (
-                    "acknowledged_by_label",
-                    models.CharField(blank=True, max_length=200, verbose_name="acknowledged by (label)"),
-                ),
-                (
-                    "acknowledged_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="acknowledged by",
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="registry.organization",
-                        verbose_name="organization",
-                    ),
-                ),
-                (
-                    "recall",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="notices", to="oversight.recall"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('notified_at', models.DateTimeField(verbose_name='notified at')),
+                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at')),
+                ('acknowledged_by_label', models.CharField(blank=True, max_length=200, verbose_name='acknowledged by (label)')),
+                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='acknowledged by')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organization', verbose_name='organization')),
+                ('recall', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='oversight.recall')),
             ],
             options={
-                "verbose_name": "recall notice",
-                "verbose_name_plural": "recall notices",
+                'verbose_name': 'recall notice',
+                'verbose_name_plural': 'recall notices',
             },
         ),
         migrations.AddIndex(
-            model_name="recall",
-            index=models.Index(fields=["status", "is_mock", "opened_at"], name="oversight_recall_status_idx"),
+            model_name='recall',
+            index=models.Index(fields=['status', 'is_mock', 'opened_at'], name='oversight_recall_status_idx'),
         ),
         migrations.AddIndex(
-            model_name="affectedlot",
-            index=models.Index(fields=["organization_id", "recall"], name="oversight_affected_org_idx"),
+            model_name='affectedlot',
+            index=models.Index(fields=['organization_id', 'recall'], name='oversight_affected_org_idx'),
         ),
         migrations.AddIndex(
-            model_name="affectedlot",
-            index=models.Index(fields=["gtin", "lot"], name="oversight_affected_lot_idx"),
+            model_name='affectedlot',
+            index=models.Index(fields=['gtin', 'lot'], name='oversight_affected_lot_idx'),
         ),
         migrations.AddConstraint(
-            model_name="affectedlot",
-            constraint=models.UniqueConstraint(fields=("recall", "lot_node_id"), name="oversight_affected_lot_uniq"),
+            model_name='affectedlot',
+            constraint=models.UniqueConstraint(fields=('recall', 'lot_node_id'), name='oversight_affected_lot_uniq'),
         ),
         migrations.AddIndex(
-            model_name="recalldisposition",
-            index=models.Index(fields=["organization", "recall"], name="oversight_dispos_org_idx"),
+            model_name='recalldisposition',
+            index=models.Index(fields=['organization', 'recall'], name='oversight_dispos_org_idx'),
         ),
         migrations.AddConstraint(
-            model_name="recalledlot",
-            constraint=models.UniqueConstraint(fields=("recall", "identifier"), name="oversight_recalled_lot_uniq"),
+            model_name='recalledlot',
+            constraint=models.UniqueConstraint(fields=('recall', 'identifier'), name='oversight_recalled_lot_uniq'),
         ),
         migrations.AddIndex(
-            model_name="recallnotice",
-            index=models.Index(fields=["organization", "recall"], name="oversight_notice_org_idx"),
+            model_name='recallnotice',
+            index=models.Index(fields=['organization', 'recall'], name='oversight_notice_org_idx'),
         ),
         migrations.AddConstraint(
-            model_name="recallnotice",
-            constraint=models.UniqueConstraint(fields=("recall", "organization"), name="oversight_notice_uniq"),
+            model_name='recallnotice',
+            constraint=models.UniqueConstraint(fields=('recall', 'organization'), name='oversight_notice_uniq'),
         ),
     ]

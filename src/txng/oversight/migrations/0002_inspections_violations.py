@@ -6,225 +6,107 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0002_initial"),
-        ("oversight", "0001_recalls"),
-        ("registry", "0001_initial"),
-        ("resolver", "0001_links_scans_signals"),
+        ('accounts', '0002_initial'),
+        ('oversight', '0001_recalls'),
+        ('registry', '0001_initial'),
+        ('resolver', '0001_links_scans_signals'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Inspection",
+            name='Inspection',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("planned", "Planned"), ("done", "Done")],
-                        default="planned",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                ("planned_on", models.DateField(verbose_name="planned date")),
-                ("inspected_on", models.DateField(blank=True, null=True, verbose_name="inspection date")),
-                ("checklist", models.JSONField(blank=True, default=list, verbose_name="checklist")),
-                ("findings", models.TextField(blank=True, max_length=5000, verbose_name="findings")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                (
-                    "agency",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                        verbose_name="agency",
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "facility",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="inspections",
-                        to="registry.facility",
-                        verbose_name="facility",
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="registry.organization",
-                        verbose_name="organization",
-                    ),
-                ),
-                (
-                    "product_group",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        to="registry.productgroup",
-                        verbose_name="product group",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('planned', 'Planned'), ('done', 'Done')], default='planned', max_length=10, verbose_name='status')),
+                ('planned_on', models.DateField(verbose_name='planned date')),
+                ('inspected_on', models.DateField(blank=True, null=True, verbose_name='inspection date')),
+                ('checklist', models.JSONField(blank=True, default=list, verbose_name='checklist')),
+                ('findings', models.TextField(blank=True, max_length=5000, verbose_name='findings')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.agency', verbose_name='agency')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('facility', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inspections', to='registry.facility', verbose_name='facility')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organization', verbose_name='organization')),
+                ('product_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='registry.productgroup', verbose_name='product group')),
             ],
             options={
-                "verbose_name": "inspection",
-                "verbose_name_plural": "inspections",
-                "ordering": ["-planned_on", "-pk"],
+                'verbose_name': 'inspection',
+                'verbose_name_plural': 'inspections',
+                'ordering': ['-planned_on', '-pk'],
             },
         ),
         migrations.CreateModel(
-            name="InspectionPhoto",
+            name='InspectionPhoto',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("image", models.ImageField(upload_to="inspections/%Y/%m/", verbose_name="photo")),
-                ("caption", models.CharField(blank=True, max_length=200, verbose_name="caption")),
-                (
-                    "inspection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="photos", to="oversight.inspection"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('image', models.ImageField(upload_to='inspections/%Y/%m/', verbose_name='photo')),
+                ('caption', models.CharField(blank=True, max_length=200, verbose_name='caption')),
+                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='oversight.inspection')),
             ],
             options={
-                "verbose_name": "inspection photo",
-                "verbose_name_plural": "inspection photos",
-                "ordering": ["pk"],
+                'verbose_name': 'inspection photo',
+                'verbose_name_plural': 'inspection photos',
+                'ordering': ['pk'],
             },
         ),
         migrations.CreateModel(
-            name="InspectionSample",
+            name='InspectionSample',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("description", models.CharField(max_length=300, verbose_name="sample")),
-                ("lot", models.CharField(blank=True, max_length=200, verbose_name="lot code")),
-                ("laboratory", models.CharField(blank=True, max_length=200, verbose_name="laboratory")),
-                (
-                    "result",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("conforming", "Conforming"),
-                            ("non_conforming", "Non-conforming"),
-                        ],
-                        default="pending",
-                        max_length=20,
-                        verbose_name="lab result",
-                    ),
-                ),
-                ("result_note", models.CharField(blank=True, max_length=500, verbose_name="result details")),
-                (
-                    "inspection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="samples", to="oversight.inspection"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('description', models.CharField(max_length=300, verbose_name='sample')),
+                ('lot', models.CharField(blank=True, max_length=200, verbose_name='lot code')),
+                ('laboratory', models.CharField(blank=True, max_length=200, verbose_name='laboratory')),
+                ('result', models.CharField(choices=[('pending', 'Pending'), ('conforming', 'Conforming'), ('non_conforming', 'Non-conforming')], default='pending', max_length=20, verbose_name='lab result')),
+                ('result_note', models.CharField(blank=True, max_length=500, verbose_name='result details')),
+                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='samples', to='oversight.inspection')),
             ],
             options={
-                "verbose_name": "inspection sample",
-                "verbose_name_plural": "inspection samples",
-                "ordering": ["pk"],
+                'verbose_name': 'inspection sample',
+                'verbose_name_plural': 'inspection samples',
+                'ordering': ['pk'],
             },
         ),
         migrations.CreateModel(
-            name="ReportTriage",
+            name='ReportTriage',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
-                ("handled_at", models.DateTimeField(verbose_name="handled at")),
-                (
-                    "handled_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "report",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="triage", to="resolver.suspectreport"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
+                ('handled_at', models.DateTimeField(verbose_name='handled at')),
+                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('report', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='triage', to='resolver.suspectreport')),
             ],
             options={
-                "verbose_name": "report triage",
-                "verbose_name_plural": "report triage",
+                'verbose_name': 'report triage',
+                'verbose_name_plural': 'report triage',
             },
         ),
         migrations.CreateModel(
-            name="Violation",
+            name='Violation',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("description", models.TextField(max_length=2000, verbose_name="violation")),
-                ("legal_basis", models.CharField(max_length=300, verbose_name="legal basis")),
-                ("sanction", models.CharField(blank=True, max_length=300, verbose_name="sanction")),
-                ("fine_vnd", models.PositiveBigIntegerField(blank=True, null=True, verbose_name="fine (VND)")),
-                ("follow_up", models.CharField(blank=True, max_length=500, verbose_name="follow-up")),
-                ("follow_up_due", models.DateField(blank=True, null=True, verbose_name="follow-up due")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("open", "Open"), ("resolved", "Resolved")],
-                        default="open",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                (
-                    "inspection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="violations",
-                        to="oversight.inspection",
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="registry.organization",
-                        verbose_name="organization",
-                    ),
-                ),
-                (
-                    "recall",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="oversight.recall",
-                        verbose_name="recall",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('description', models.TextField(max_length=2000, verbose_name='violation')),
+                ('legal_basis', models.CharField(max_length=300, verbose_name='legal basis')),
+                ('sanction', models.CharField(blank=True, max_length=300, verbose_name='sanction')),
+                ('fine_vnd', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='fine (VND)')),
+                ('follow_up', models.CharField(blank=True, max_length=500, verbose_name='follow-up')),
+                ('follow_up_due', models.DateField(blank=True, null=True, verbose_name='follow-up due')),
+                ('status', models.CharField(choices=[('open', 'Open'), ('resolved', 'Resolved')], default='open', max_length=10, verbose_name='status')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='violations', to='oversight.inspection')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organization', verbose_name='organization')),
+                ('recall', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='oversight.recall', verbose_name='recall')),
             ],
             options={
-                "verbose_name": "violation",
-                "verbose_name_plural": "violations",
-                "ordering": ["-created_at", "-pk"],
+                'verbose_name': 'violation',
+                'verbose_name_plural': 'violations',
+                'ordering': ['-created_at', '-pk'],
             },
         ),
         migrations.AddIndex(
-            model_name="inspection",
-            index=models.Index(fields=["organization", "planned_on"], name="oversight_insp_org_idx"),
+            model_name='inspection',
+            index=models.Index(fields=['organization', 'planned_on'], name='oversight_insp_org_idx'),
         ),
     ]

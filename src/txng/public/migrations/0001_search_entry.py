@@ -5,54 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("registry", "0001_initial"),
+        ('registry', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="SearchEntry",
+            name='SearchEntry',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(choices=[("product", "Product"), ("organization", "Producer")], max_length=20),
-                ),
-                ("title", models.CharField(max_length=255)),
-                ("subtitle", models.CharField(blank=True, max_length=300)),
-                ("name_text", models.CharField(max_length=600)),
-                ("other_text", models.TextField(blank=True)),
-                ("gtin", models.CharField(blank=True, db_index=True, max_length=14)),
-                ("tax_code", models.CharField(blank=True, db_index=True, max_length=14)),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="registry.organization"
-                    ),
-                ),
-                (
-                    "product",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="registry.product",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('product', 'Product'), ('organization', 'Producer')], max_length=20)),
+                ('title', models.CharField(max_length=255)),
+                ('subtitle', models.CharField(blank=True, max_length=300)),
+                ('name_text', models.CharField(max_length=600)),
+                ('other_text', models.TextField(blank=True)),
+                ('gtin', models.CharField(blank=True, db_index=True, max_length=14)),
+                ('tax_code', models.CharField(blank=True, db_index=True, max_length=14)),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.organization')),
+                ('product', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.product')),
             ],
             options={
-                "verbose_name": "search entry",
-                "verbose_name_plural": "search entries",
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(("kind", "organization")),
-                        fields=("organization",),
-                        name="search_entry_one_per_org",
-                    )
-                ],
+                'verbose_name': 'search entry',
+                'verbose_name_plural': 'search entries',
+                'constraints': [models.UniqueConstraint(condition=models.Q(('kind', 'organization')), fields=('organization',), name='search_entry_one_per_org')],
             },
         ),
     ]

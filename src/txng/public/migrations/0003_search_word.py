@@ -4,19 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("public", "0002_search_backends"),
+        ('public', '0002_search_backends'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="SearchWord",
+            name='SearchWord',
             fields=[
-                ("word", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ('word', models.CharField(max_length=40, primary_key=True, serialize=False)),
             ],
             options={
-                "verbose_name": "search word",
-                "verbose_name_plural": "search words",
+                'verbose_name': 'search word',
+                'verbose_name_plural': 'search words',
             },
         ),
     ]

@@ -5,7 +5,9 @@ from django.db import migrations
 
 def _forward(apps, schema_editor):  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("CREATE INDEX public_search_word_trgm ON public_searchword USING gin (word gin_trgm_ops)")
+        schema_editor.execute(
+            "CREATE INDEX public_search_word_trgm ON public_searchword USING gin (word gin_trgm_ops)"
+        )
 
 
 def _backward(apps, schema_editor):  # type: ignore[no-untyped-def]

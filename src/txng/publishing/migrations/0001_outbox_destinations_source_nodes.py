@@ -5,122 +5,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("registry", "0001_initial"),
+        ('registry', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Destination",
+            name='Destination',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
-                (
-                    "connector",
-                    models.CharField(
-                        choices=[("epcis_capture", "EPCIS 2.0 capture")],
-                        default="epcis_capture",
-                        max_length=30,
-                        verbose_name="connector",
-                    ),
-                ),
-                ("url", models.URLField(max_length=500, verbose_name="URL")),
-                ("token_encrypted", models.TextField(blank=True, editable=False, verbose_name="token (encrypted)")),
-                ("is_active", models.BooleanField(default=True, verbose_name="active")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
+                ('connector', models.CharField(choices=[('epcis_capture', 'EPCIS 2.0 capture')], default='epcis_capture', max_length=30, verbose_name='connector')),
+                ('url', models.URLField(max_length=500, verbose_name='URL')),
+                ('token_encrypted', models.TextField(blank=True, editable=False, verbose_name='token (encrypted)')),
+                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
             ],
             options={
-                "verbose_name": "destination",
-                "verbose_name_plural": "destinations",
-                "ordering": ["name"],
+                'verbose_name': 'destination',
+                'verbose_name_plural': 'destinations',
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="SourceNode",
+            name='SourceNode',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("code", models.SlugField(unique=True, verbose_name="code")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                (
-                    "organization",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="source_node",
-                        to="registry.organization",
-                        verbose_name="organization",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.SlugField(unique=True, verbose_name='code')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('organization', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='source_node', to='registry.organization', verbose_name='organization')),
             ],
             options={
-                "verbose_name": "source node",
-                "verbose_name_plural": "source nodes",
-                "ordering": ["code"],
+                'verbose_name': 'source node',
+                'verbose_name_plural': 'source nodes',
+                'ordering': ['code'],
             },
         ),
         migrations.CreateModel(
-            name="OutboxItem",
+            name='OutboxItem',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("event", "Event"), ("organization", "Organization"), ("product", "Product")],
-                        max_length=12,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("reference", models.CharField(max_length=512, verbose_name="reference")),
-                ("object_id", models.BigIntegerField(verbose_name="object")),
-                ("organization_id", models.BigIntegerField(verbose_name="organization")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("delivered", "Delivered"),
-                            ("failed", "Failed, will retry"),
-                            ("dead", "Dead letter"),
-                        ],
-                        default="pending",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                ("attempts", models.PositiveIntegerField(default=0, verbose_name="attempts")),
-                ("next_attempt_at", models.DateTimeField(verbose_name="next attempt at")),
-                ("claimed_until", models.DateTimeField(blank=True, null=True, verbose_name="claimed until")),
-                ("claim", models.CharField(blank=True, max_length=32, verbose_name="claim")),
-                ("last_error", models.TextField(blank=True, verbose_name="last error")),
-                ("created_at", models.DateTimeField(verbose_name="created at")),
-                ("delivered_at", models.DateTimeField(blank=True, null=True, verbose_name="delivered at")),
-                (
-                    "destination",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="outbox_items",
-                        to="publishing.destination",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('event', 'Event'), ('organization', 'Organization'), ('product', 'Product')], max_length=12, verbose_name='kind')),
+                ('reference', models.CharField(max_length=512, verbose_name='reference')),
+                ('object_id', models.BigIntegerField(verbose_name='object')),
+                ('organization_id', models.BigIntegerField(verbose_name='organization')),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('delivered', 'Delivered'), ('failed', 'Failed, will retry'), ('dead', 'Dead letter')], default='pending', max_length=10, verbose_name='status')),
+                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
+                ('next_attempt_at', models.DateTimeField(verbose_name='next attempt at')),
+                ('claimed_until', models.DateTimeField(blank=True, null=True, verbose_name='claimed until')),
+                ('claim', models.CharField(blank=True, max_length=32, verbose_name='claim')),
+                ('last_error', models.TextField(blank=True, verbose_name='last error')),
+                ('created_at', models.DateTimeField(verbose_name='created at')),
+                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='delivered at')),
+                ('destination', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outbox_items', to='publishing.destination')),
             ],
             options={
-                "verbose_name": "outbox item",
-                "verbose_name_plural": "outbox items",
-                "indexes": [
-                    models.Index(
-                        condition=models.Q(("status__in", ["pending", "failed"])),
-                        fields=["destination", "next_attempt_at", "id"],
-                        name="publishing_outbox_due_idx",
-                    ),
-                    models.Index(fields=["destination", "status", "delivered_at"], name="publishing_outbox_status_idx"),
-                ],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("destination", "kind", "reference"), name="publishing_outbox_destination_reference_uniq"
-                    )
-                ],
+                'verbose_name': 'outbox item',
+                'verbose_name_plural': 'outbox items',
+                'indexes': [models.Index(condition=models.Q(('status__in', ['pending', 'failed'])), fields=['destination', 'next_attempt_at', 'id'], name='publishing_outbox_due_idx'), models.Index(fields=['destination', 'status', 'delivered_at'], name='publishing_outbox_status_idx')],
+                'constraints': [models.UniqueConstraint(fields=('destination', 'kind', 'reference'), name='publishing_outbox_destination_reference_uniq')],
             },
         ),
     ]

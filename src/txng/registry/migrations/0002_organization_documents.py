@@ -8,54 +8,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("registry", "0001_initial"),
+        ('registry', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="OrganizationDocument",
+            name='OrganizationDocument',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("business_registration", "Business registration certificate"),
-                            ("food_safety", "Food-safety establishment certificate"),
-                            ("other", "Other document"),
-                        ],
-                        max_length=30,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("title", models.CharField(blank=True, max_length=200, verbose_name="title")),
-                (
-                    "file",
-                    models.FileField(
-                        max_length=200,
-                        storage=txng.core.storage.PrivateStorage(),
-                        upload_to=txng.registry.models._document_path,
-                        verbose_name="file",
-                    ),
-                ),
-                ("content_type", models.CharField(max_length=50, verbose_name="content type")),
-                ("size", models.PositiveIntegerField(verbose_name="size (bytes)")),
-                ("uploaded_by", models.CharField(max_length=200, verbose_name="uploaded by")),
-                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="uploaded at")),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="documents",
-                        to="registry.organization",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('business_registration', 'Business registration certificate'), ('food_safety', 'Food-safety establishment certificate'), ('other', 'Other document')], max_length=30, verbose_name='kind')),
+                ('title', models.CharField(blank=True, max_length=200, verbose_name='title')),
+                ('file', models.FileField(max_length=200, storage=txng.core.storage.PrivateStorage(), upload_to=txng.registry.models._document_path, verbose_name='file')),
+                ('content_type', models.CharField(max_length=50, verbose_name='content type')),
+                ('size', models.PositiveIntegerField(verbose_name='size (bytes)')),
+                ('uploaded_by', models.CharField(max_length=200, verbose_name='uploaded by')),
+                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='uploaded at')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='registry.organization')),
             ],
             options={
-                "verbose_name": "organization document",
-                "verbose_name_plural": "organization documents",
-                "indexes": [models.Index(fields=["organization", "uploaded_at"], name="registry_doc_org_time_idx")],
+                'verbose_name': 'organization document',
+                'verbose_name_plural': 'organization documents',
+                'indexes': [models.Index(fields=['organization', 'uploaded_at'], name='registry_doc_org_time_idx')],
             },
         ),
     ]

@@ -6,6 +6,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -14,42 +15,25 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="AnnualReport",
+            name='AnnualReport',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
-                        default="queued",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                ("progress", models.PositiveSmallIntegerField(default=0, verbose_name="progress (%)")),
-                ("step", models.CharField(blank=True, max_length=200, verbose_name="step")),
-                ("pdf", models.FileField(blank=True, upload_to="reports/annual/", verbose_name="PDF")),
-                ("xlsx", models.FileField(blank=True, upload_to="reports/annual/", verbose_name="XLSX")),
-                ("figures", models.JSONField(blank=True, default=dict, verbose_name="figures")),
-                ("error", models.TextField(blank=True, verbose_name="error")),
-                ("requested_at", models.DateTimeField(auto_now_add=True, verbose_name="requested at")),
-                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished at")),
-                (
-                    "requested_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
+                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='status')),
+                ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='progress (%)')),
+                ('step', models.CharField(blank=True, max_length=200, verbose_name='step')),
+                ('pdf', models.FileField(blank=True, upload_to='reports/annual/', verbose_name='PDF')),
+                ('xlsx', models.FileField(blank=True, upload_to='reports/annual/', verbose_name='XLSX')),
+                ('figures', models.JSONField(blank=True, default=dict, verbose_name='figures')),
+                ('error', models.TextField(blank=True, verbose_name='error')),
+                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='requested at')),
+                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
+                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "annual report",
-                "verbose_name_plural": "annual reports",
-                "ordering": ["-requested_at", "-pk"],
+                'verbose_name': 'annual report',
+                'verbose_name_plural': 'annual reports',
+                'ordering': ['-requested_at', '-pk'],
             },
         ),
     ]

@@ -5,232 +5,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("codes", "0001_stamp_batches"),
-        ("registry", "0001_initial"),
+        ('codes', '0001_stamp_batches'),
+        ('registry', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="SuspectReport",
+            name='SuspectReport',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("organization_id", models.BigIntegerField(blank=True, null=True, verbose_name="organization")),
-                ("gtin", models.CharField(max_length=14, verbose_name="GTIN")),
-                ("serial", models.CharField(blank=True, max_length=20, verbose_name="serial")),
-                ("lot", models.CharField(blank=True, max_length=20, verbose_name="lot")),
-                ("description", models.TextField(max_length=2000, verbose_name="description")),
-                ("place", models.CharField(blank=True, max_length=300, verbose_name="place of purchase")),
-                ("contact", models.CharField(blank=True, max_length=200, verbose_name="contact (optional)")),
-                ("photo", models.ImageField(blank=True, upload_to="reports/%Y/%m/", verbose_name="photo")),
-                ("ip_hash", models.CharField(blank=True, max_length=32, verbose_name="IP address (hashed)")),
-                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created at")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('organization_id', models.BigIntegerField(blank=True, null=True, verbose_name='organization')),
+                ('gtin', models.CharField(max_length=14, verbose_name='GTIN')),
+                ('serial', models.CharField(blank=True, max_length=20, verbose_name='serial')),
+                ('lot', models.CharField(blank=True, max_length=20, verbose_name='lot')),
+                ('description', models.TextField(max_length=2000, verbose_name='description')),
+                ('place', models.CharField(blank=True, max_length=300, verbose_name='place of purchase')),
+                ('contact', models.CharField(blank=True, max_length=200, verbose_name='contact (optional)')),
+                ('photo', models.ImageField(blank=True, upload_to='reports/%Y/%m/', verbose_name='photo')),
+                ('ip_hash', models.CharField(blank=True, max_length=32, verbose_name='IP address (hashed)')),
+                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at')),
             ],
             options={
-                "verbose_name": "suspect-product report",
-                "verbose_name_plural": "suspect-product reports",
-                "ordering": ["-created_at"],
-                "indexes": [models.Index(fields=["ip_hash", "created_at"], name="resolver_report_ip_idx")],
+                'verbose_name': 'suspect-product report',
+                'verbose_name_plural': 'suspect-product reports',
+                'ordering': ['-created_at'],
+                'indexes': [models.Index(fields=['ip_hash', 'created_at'], name='resolver_report_ip_idx')],
             },
         ),
         migrations.CreateModel(
-            name="PinCheck",
+            name='PinCheck',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("stamp_index", models.PositiveIntegerField(verbose_name="stamp number")),
-                ("is_correct", models.BooleanField(verbose_name="correct")),
-                ("ip_hash", models.CharField(blank=True, max_length=32, verbose_name="IP address (hashed)")),
-                ("checked_at", models.DateTimeField(verbose_name="checked at")),
-                (
-                    "batch",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="pin_checks", to="codes.stampbatch"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('stamp_index', models.PositiveIntegerField(verbose_name='stamp number')),
+                ('is_correct', models.BooleanField(verbose_name='correct')),
+                ('ip_hash', models.CharField(blank=True, max_length=32, verbose_name='IP address (hashed)')),
+                ('checked_at', models.DateTimeField(verbose_name='checked at')),
+                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pin_checks', to='codes.stampbatch')),
             ],
             options={
-                "verbose_name": "PIN check",
-                "verbose_name_plural": "PIN checks",
-                "indexes": [
-                    models.Index(fields=["batch", "stamp_index", "checked_at"], name="resolver_pin_stamp_idx"),
-                    models.Index(fields=["ip_hash", "checked_at"], name="resolver_pin_ip_idx"),
-                ],
+                'verbose_name': 'PIN check',
+                'verbose_name_plural': 'PIN checks',
+                'indexes': [models.Index(fields=['batch', 'stamp_index', 'checked_at'], name='resolver_pin_stamp_idx'), models.Index(fields=['ip_hash', 'checked_at'], name='resolver_pin_ip_idx')],
             },
         ),
         migrations.CreateModel(
-            name="ProductLink",
+            name='ProductLink',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "link_type",
-                    models.CharField(
-                        choices=[
-                            ("gs1:pip", "Product information page"),
-                            ("gs1:homepage", "Company home page"),
-                            ("gs1:hasRetailers", "Where to buy"),
-                            ("gs1:instructions", "Instructions"),
-                            ("gs1:certificationInfo", "Certification information"),
-                            ("gs1:recallStatus", "Recall status"),
-                            ("gs1:traceability", "Traceability information"),
-                            ("gs1:nutritionalInfo", "Nutritional information"),
-                            ("gs1:ingredientsInfo", "Ingredients information"),
-                            ("gs1:recipeInfo", "Recipes"),
-                            ("gs1:relatedVideo", "Related video"),
-                            ("gs1:socialMedia", "Social media"),
-                            ("gs1:safetyInfo", "Safety information"),
-                            ("gs1:support", "Support"),
-                        ],
-                        max_length=40,
-                        verbose_name="link type",
-                    ),
-                ),
-                ("href", models.URLField(max_length=500, verbose_name="target URL")),
-                ("title", models.CharField(max_length=200, verbose_name="title")),
-                (
-                    "language",
-                    models.CharField(
-                        blank=True, help_text="e.g. vi, en; empty: any", max_length=10, verbose_name="language"
-                    ),
-                ),
-                (
-                    "context",
-                    models.CharField(
-                        blank=True, help_text="e.g. VN; empty: any", max_length=50, verbose_name="context"
-                    ),
-                ),
-                ("media_type", models.CharField(default="text/html", max_length=100, verbose_name="media type")),
-                ("is_active", models.BooleanField(default=True, verbose_name="active")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="registry.organization"
-                    ),
-                ),
-                (
-                    "product",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="links", to="registry.product"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('link_type', models.CharField(choices=[('gs1:pip', 'Product information page'), ('gs1:homepage', 'Company home page'), ('gs1:hasRetailers', 'Where to buy'), ('gs1:instructions', 'Instructions'), ('gs1:certificationInfo', 'Certification information'), ('gs1:recallStatus', 'Recall status'), ('gs1:traceability', 'Traceability information'), ('gs1:nutritionalInfo', 'Nutritional information'), ('gs1:ingredientsInfo', 'Ingredients information'), ('gs1:recipeInfo', 'Recipes'), ('gs1:relatedVideo', 'Related video'), ('gs1:socialMedia', 'Social media'), ('gs1:safetyInfo', 'Safety information'), ('gs1:support', 'Support')], max_length=40, verbose_name='link type')),
+                ('href', models.URLField(max_length=500, verbose_name='target URL')),
+                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('language', models.CharField(blank=True, help_text='e.g. vi, en; empty: any', max_length=10, verbose_name='language')),
+                ('context', models.CharField(blank=True, help_text='e.g. VN; empty: any', max_length=50, verbose_name='context')),
+                ('media_type', models.CharField(default='text/html', max_length=100, verbose_name='media type')),
+                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.organization')),
+                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='registry.product')),
             ],
             options={
-                "verbose_name": "product link",
-                "verbose_name_plural": "product links",
-                "ordering": ["product_id", "link_type", "pk"],
-                "indexes": [models.Index(fields=["product", "is_active"], name="resolver_link_product_idx")],
+                'verbose_name': 'product link',
+                'verbose_name_plural': 'product links',
+                'ordering': ['product_id', 'link_type', 'pk'],
+                'indexes': [models.Index(fields=['product', 'is_active'], name='resolver_link_product_idx')],
             },
         ),
         migrations.CreateModel(
-            name="Scan",
+            name='Scan',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("organization_id", models.BigIntegerField(blank=True, null=True, verbose_name="organization")),
-                ("gtin", models.CharField(max_length=14, verbose_name="GTIN")),
-                ("lot", models.CharField(blank=True, max_length=20, verbose_name="lot")),
-                ("serial", models.CharField(blank=True, max_length=20, verbose_name="serial")),
-                ("stamp_index", models.PositiveIntegerField(blank=True, null=True, verbose_name="stamp number")),
-                (
-                    "verdict",
-                    models.CharField(
-                        choices=[
-                            ("genuine", "Genuine"),
-                            ("checked_before", "Already checked — possible copy"),
-                            ("not_in_system", "Not in the system"),
-                            ("counterfeit", "Counterfeit"),
-                            ("not_activated", "Stamp not activated"),
-                            ("suspended", "Stamp suspended"),
-                            ("voided", "Stamp voided"),
-                            ("expired", "Expired"),
-                            ("product_only", "Product code (no stamp to verify)"),
-                        ],
-                        max_length=20,
-                        verbose_name="verdict",
-                    ),
-                ),
-                ("scanned_at", models.DateTimeField(db_index=True, verbose_name="scanned at")),
-                ("ip_hash", models.CharField(blank=True, max_length=32, verbose_name="IP address (hashed)")),
-                (
-                    "latitude",
-                    models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True, verbose_name="latitude"),
-                ),
-                (
-                    "longitude",
-                    models.DecimalField(
-                        blank=True, decimal_places=2, max_digits=6, null=True, verbose_name="longitude"
-                    ),
-                ),
-                ("platform", models.CharField(blank=True, max_length=40, verbose_name="platform")),
-                ("language", models.CharField(blank=True, max_length=20, verbose_name="language")),
-                (
-                    "batch",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="scans",
-                        to="codes.stampbatch",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('organization_id', models.BigIntegerField(blank=True, null=True, verbose_name='organization')),
+                ('gtin', models.CharField(max_length=14, verbose_name='GTIN')),
+                ('lot', models.CharField(blank=True, max_length=20, verbose_name='lot')),
+                ('serial', models.CharField(blank=True, max_length=20, verbose_name='serial')),
+                ('stamp_index', models.PositiveIntegerField(blank=True, null=True, verbose_name='stamp number')),
+                ('verdict', models.CharField(choices=[('genuine', 'Genuine'), ('checked_before', 'Already checked — possible copy'), ('not_in_system', 'Not in the system'), ('counterfeit', 'Counterfeit'), ('not_activated', 'Stamp not activated'), ('suspended', 'Stamp suspended'), ('voided', 'Stamp voided'), ('expired', 'Expired'), ('product_only', 'Product code (no stamp to verify)')], max_length=20, verbose_name='verdict')),
+                ('scanned_at', models.DateTimeField(db_index=True, verbose_name='scanned at')),
+                ('ip_hash', models.CharField(blank=True, max_length=32, verbose_name='IP address (hashed)')),
+                ('latitude', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True, verbose_name='latitude')),
+                ('longitude', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True, verbose_name='longitude')),
+                ('platform', models.CharField(blank=True, max_length=40, verbose_name='platform')),
+                ('language', models.CharField(blank=True, max_length=20, verbose_name='language')),
+                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='scans', to='codes.stampbatch')),
             ],
             options={
-                "verbose_name": "scan",
-                "verbose_name_plural": "scans",
-                "indexes": [
-                    models.Index(fields=["batch", "stamp_index", "scanned_at"], name="resolver_scan_stamp_idx"),
-                    models.Index(fields=["organization_id", "scanned_at"], name="resolver_scan_org_idx"),
-                ],
+                'verbose_name': 'scan',
+                'verbose_name_plural': 'scans',
+                'indexes': [models.Index(fields=['batch', 'stamp_index', 'scanned_at'], name='resolver_scan_stamp_idx'), models.Index(fields=['organization_id', 'scanned_at'], name='resolver_scan_org_idx')],
             },
         ),
         migrations.CreateModel(
-            name="Signal",
+            name='Signal',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "organization_id",
-                    models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name="organization"),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("far_apart", "Scanned in far-apart places within hours"),
-                            ("high_count", "Scanned far more often than the batch's norm"),
-                            ("invalid_serial", "Scan of a forged or never-issued serial"),
-                            ("voided", "Scan of a voided stamp"),
-                            ("pin_guessing", "PIN guessing"),
-                        ],
-                        max_length=20,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("gtin", models.CharField(max_length=14, verbose_name="GTIN")),
-                ("serial", models.CharField(blank=True, max_length=20, verbose_name="serial")),
-                ("stamp_index", models.PositiveIntegerField(blank=True, null=True, verbose_name="stamp number")),
-                ("score", models.PositiveSmallIntegerField(verbose_name="score")),
-                ("reasons", models.JSONField(default=list, verbose_name="reasons")),
-                ("raised_at", models.DateTimeField(verbose_name="raised at")),
-                ("day", models.DateField(verbose_name="day")),
-                (
-                    "batch",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="signals",
-                        to="codes.stampbatch",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('organization_id', models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='organization')),
+                ('kind', models.CharField(choices=[('far_apart', 'Scanned in far-apart places within hours'), ('high_count', "Scanned far more often than the batch's norm"), ('invalid_serial', 'Scan of a forged or never-issued serial'), ('voided', 'Scan of a voided stamp'), ('pin_guessing', 'PIN guessing')], max_length=20, verbose_name='kind')),
+                ('gtin', models.CharField(max_length=14, verbose_name='GTIN')),
+                ('serial', models.CharField(blank=True, max_length=20, verbose_name='serial')),
+                ('stamp_index', models.PositiveIntegerField(blank=True, null=True, verbose_name='stamp number')),
+                ('score', models.PositiveSmallIntegerField(verbose_name='score')),
+                ('reasons', models.JSONField(default=list, verbose_name='reasons')),
+                ('raised_at', models.DateTimeField(verbose_name='raised at')),
+                ('day', models.DateField(verbose_name='day')),
+                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='signals', to='codes.stampbatch')),
             ],
             options={
-                "verbose_name": "counterfeit signal",
-                "verbose_name_plural": "counterfeit signals",
-                "ordering": ["-raised_at"],
-                "constraints": [
-                    models.UniqueConstraint(fields=("gtin", "serial", "kind", "day"), name="resolver_signal_once_a_day")
-                ],
+                'verbose_name': 'counterfeit signal',
+                'verbose_name_plural': 'counterfeit signals',
+                'ordering': ['-raised_at'],
+                'constraints': [models.UniqueConstraint(fields=('gtin', 'serial', 'kind', 'day'), name='resolver_signal_once_a_day')],
             },
         ),
     ]

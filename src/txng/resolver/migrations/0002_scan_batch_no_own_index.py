@@ -5,22 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("codes", "0002_stamp_batch_serial_scheme"),
-        ("resolver", "0001_links_scans_signals"),
+        ('codes', '0002_stamp_batch_serial_scheme'),
+        ('resolver', '0001_links_scans_signals'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="scan",
-            name="batch",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="scans",
-                to="codes.stampbatch",
-            ),
+            model_name='scan',
+            name='batch',
+            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='scans', to='codes.stampbatch'),
         ),
     ]

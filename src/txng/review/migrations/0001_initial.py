@@ -6,104 +6,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("registry", "0001_initial"),
+        ('registry', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ProfileRevision",
+            name='ProfileRevision',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "subject",
-                    models.CharField(
-                        choices=[("organization", "Organization"), ("product", "Product")],
-                        max_length=20,
-                        verbose_name="subject",
-                    ),
-                ),
-                ("number", models.PositiveIntegerField(verbose_name="revision")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("submitted", "Submitted"),
-                            ("approved", "Approved"),
-                            ("rejected", "Rejected"),
-                            ("published", "Published"),
-                        ],
-                        default="draft",
-                        max_length=20,
-                        verbose_name="status",
-                    ),
-                ),
-                ("data", models.JSONField(default=dict, verbose_name="data")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="submitted at")),
-                ("reviewed_at", models.DateTimeField(blank=True, null=True, verbose_name="reviewed at")),
-                ("reviewer_note", models.TextField(blank=True, verbose_name="reviewer's note")),
-                ("published_at", models.DateTimeField(blank=True, null=True, verbose_name="published at")),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="revisions",
-                        to="registry.organization",
-                    ),
-                ),
-                (
-                    "product",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="revisions",
-                        to="registry.product",
-                    ),
-                ),
-                (
-                    "reviewed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('subject', models.CharField(choices=[('organization', 'Organization'), ('product', 'Product')], max_length=20, verbose_name='subject')),
+                ('number', models.PositiveIntegerField(verbose_name='revision')),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('published', 'Published')], default='draft', max_length=20, verbose_name='status')),
+                ('data', models.JSONField(default=dict, verbose_name='data')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted at')),
+                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed at')),
+                ('reviewer_note', models.TextField(blank=True, verbose_name="reviewer's note")),
+                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published at')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='registry.organization')),
+                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='registry.product')),
+                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "profile revision",
-                "verbose_name_plural": "profile revisions",
-                "ordering": ["-id"],
-                "indexes": [models.Index(fields=["status", "submitted_at"], name="revision_queue_idx")],
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(("product__isnull", True)),
-                        fields=("organization", "number"),
-                        name="organization_revision_number_unique",
-                    ),
-                    models.UniqueConstraint(
-                        condition=models.Q(("product__isnull", False)),
-                        fields=("product", "number"),
-                        name="product_revision_number_unique",
-                    ),
-                ],
+                'verbose_name': 'profile revision',
+                'verbose_name_plural': 'profile revisions',
+                'ordering': ['-id'],
+                'indexes': [models.Index(fields=['status', 'submitted_at'], name='revision_queue_idx')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('product__isnull', True)), fields=('organization', 'number'), name='organization_revision_number_unique'), models.UniqueConstraint(condition=models.Q(('product__isnull', False)), fields=('product', 'number'), name='product_revision_number_unique')],
             },
         ),
     ]
