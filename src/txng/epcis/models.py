@@ -107,6 +107,9 @@ class Event(models.Model):
             # (bizLocation, eventTime): a place's history in time order — EQ_bizLocation queries, and the
             # pre-harvest check and the journey's diary read a growing area's events before a harvest.
             models.Index(fields=["biz_location", "event_time"], name="epcis_event_location_time_idx"),
+            # (bizLocation, id): EQ_bizLocation in the default order (capture order, the keyset of pagination)
+            # reads only the page it returns; without it SQLite sorted all of a place's events (60 ms at 1M).
+            models.Index(fields=["biz_location", "id"], name="epcis_event_location_id_idx"),
             models.Index(fields=["read_point"], name="epcis_event_read_point_idx"),
             models.Index(fields=["disposition"], name="epcis_event_disposition_idx"),
             models.Index(

@@ -502,6 +502,8 @@ def _close_floor(job: CaptureJob) -> None:
         CaptureJob.objects.filter(pk=job.pk).update(event_pk_floor=None, event_pk_floor_at=None)
 
 
+# Capture holds the whole document in memory and makes few garbage cycles, collected after (core.gcpause).
+@gc_paused()
 def events_capture(
     *,
     actor: Principal,
@@ -516,21 +518,6 @@ def events_capture(
     proceed: valid events are stored and the others reported (EPCIS 2.0 §8.2.7,
     GS1-Capture-Error-Behaviour).
     """
-    # Capture holds the whole document in memory and makes few garbage cycles, collected after (core.gcpause).
-    with gc_paused():
-        return _capture(
-            actor=actor, organization=organization, document=document, error_behaviour=error_behaviour, job=job
-        )
-
-
-def _capture(
-    *,
-    actor: Principal,
-    organization: Organization,
-    document: EPCISDocument,
-    error_behaviour: str = CaptureJob.ErrorBehaviour.ROLLBACK,
-    job: CaptureJob | None = None,
-) -> CaptureResult:
     if not can_edit_organization(actor, organization.pk):
         raise PermissionDenied("You may not capture events for this organization.")
     if error_behaviour not in CaptureJob.ErrorBehaviour.values:
