@@ -24,7 +24,8 @@ from txng.epcis.canonical import digital_link
 # destination is a tuple of nodes, as in the reference tree.
 Node = list[Any]
 
-_QUANTITY: Final = [("quantityElement", [("epcClass", None), ("quantity", None), ("uom", None)])]
+_QUANTITY_KEYS: Final = ("epcClass", "quantity", "uom")
+_QUANTITY: Final = [("quantityElement", [(key, None) for key in _QUANTITY_KEYS])]
 _EPC: Final = [("epc", None)]
 _SENSOR_METADATA: Final = [
     (n, None)
@@ -275,7 +276,7 @@ class _TreeBuilder:
         return nodes
 
     def quantity(self, item: Mapping[str, Any]) -> Node:
-        return ["quantityElement", "", [[k, _text(item[k]), []] for k in ("epcClass", "quantity", "uom") if k in item]]
+        return ["quantityElement", "", [[k, _text(item[k]), []] for k in _QUANTITY_KEYS if k in item]]
 
     def pair(self, key: str, item: Mapping[str, Any]) -> tuple[Node, ...]:
         value_key, kind = _PAIR_LISTS[key]
@@ -363,7 +364,6 @@ _FAST_KINDS: Final = {
 # In PROPERTY_ORDER's order; the standard fields printed in order that the fast path leaves alone.
 _FAST_ORDER: Final = tuple((name, _FAST_KINDS[name]) for name, _ in PROPERTY_ORDER if name in _FAST_KINDS)
 _TREE_ONLY: Final = frozenset(name for name, _ in PROPERTY_ORDER if name not in _FAST_KINDS)
-_QUANTITY_KEYS: Final = ("epcClass", "quantity", "uom")
 
 
 def _fast_prehash(event: Mapping[str, Any], namespaces: Mapping[str, str]) -> str | None:

@@ -85,6 +85,11 @@ _SCHEMES: Final = {
         _Scheme("idpat", "itip", "8006", 13, "indicator", (("+", "2digits"), ("+", "2digits"))),
     )
 }
+# The schemes whose key is prefix + reference alone (no component appended to it): their checked keys can be
+# remembered whatever the serial.
+_WHOLE_KEY_SCHEMES: Final = frozenset(
+    pair for pair, scheme in _SCHEMES.items() if all(target != "+" for target, _ in scheme.extras)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +177,7 @@ def parse_epc_urn(urn: str) -> EpcUri:
     if len(components) != count or (kind == "idpat" and components[-1] != "*"):
         raise GS1Error(f"{urn} must have {count} dot-separated components.", EPC_SYNTAX)
     # The key (GTIN, GLN, …) repeats where the serial does not: checked once per process, then looked up.
-    cacheable = all(target != "+" for target, _ in scheme.extras)
+    cacheable = (kind, name) in _WHOLE_KEY_SCHEMES
     known = (kind, name, components[0], components[1])
     key = _checked_keys.get(known) if cacheable else None
     is_key_checked = key is not None
